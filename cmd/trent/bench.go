@@ -1,0 +1,241 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trentkms/trent/internal/sigv4"
+)
+
+// runBench is Trent's load generator: it sends real SigV4-signed requests
+// over keep-alive connections and reports throughput and latency. To stay
+// light beside the server on a small machine, each connection signs a
+// request once per second and resends the same signed request (the body is
+// the same; the signature stays valid for minutes).
+func runBench(ctx context.Context, args []string) error {
+	var (
+		endpoint, op, keyID, credFile, region, profile string
+		size, conns                                    int
+		duration                                       time.Duration
+		insecure                                       bool
+	)
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&endpoint, "endpoint", "http://127.0.0.1:4599", "server endpoint")
+	fs.StringVar(&op, "op", "Encrypt", "operation: Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey")
+	fs.IntVar(&size, "size", 1024, "plaintext bytes (Encrypt, Decrypt) or data key bytes (GenerateDataKey, GenerateRandom)")
+	fs.IntVar(&conns, "conns", 64, "concurrent keep-alive connections")
+	fs.DurationVar(&duration, "duration", 10*time.Second, "how long to run")
+	fs.StringVar(&keyID, "key-id", "", "key to use (default: create one)")
+	fs.StringVar(&credFile, "credentials", envOr("AWS_SHARED_CREDENTIALS_FILE", "./trent-data/credentials"), "AWS shared credentials file")
+	fs.StringVar(&profile, "profile", "default", "credentials profile")
+	fs.StringVar(&region, "region", envOr("AWS_REGION", "us-east-1"), "region to sign for")
+	fs.BoolVar(&insecure, "insecure", false, "skip TLS certificate verification")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	akid, secret, err := readCredentials(credFile, profile)
+	if err != nil {
+		return err
+	}
+	tr := &http.Transport{
+		MaxIdleConns:        conns * 2,
+		MaxIdleConnsPerHost: conns * 2,
+		MaxConnsPerHost:     conns,
+		IdleConnTimeout:     time.Minute,
+		TLSClientConfig:     &tls.Config{InsecureSkipVerify: insecure},
+	}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
+	b := &bencher{client: client, endpoint: strings.TrimRight(endpoint, "/"),
+		signer: sigv4.Signer{AccessKeyID: akid, Secret: []byte(secret), Region: region, Service: "kms"}}
+
+	if keyID == "" && op != "GenerateRandom" {
+		var out struct{ KeyMetadata struct{ Arn string } }
+		if err := b.call(ctx, "CreateKey", map[string]any{"Description": "trent bench"}, &out); err != nil {
+			return fmt.Errorf("create bench key: %w", err)
+		}
+		keyID = out.KeyMetadata.Arn
+	}
+	body, err := b.body(ctx, op, keyID, size)
+	if err != nil {
+		return err
+	}
+
+	var (
+		ok, failed atomic.Int64
+		mu         sync.Mutex
+		lat        []time.Duration
+		errs       = map[string]int{}
+	)
+	deadline := time.Now().Add(duration)
+	var wg sync.WaitGroup
+	for i := 0; i < conns; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<16)
+			localErrs := map[string]int{}
+			var req *http.Request
+			var signedAt time.Time
+			for ctx.Err() == nil {
+				now := time.Now()
+				if now.After(deadline) {
+					break
+				}
+				if req == nil || now.Sub(signedAt) > time.Second {
+					req = b.request(ctx, op, body, now)
+					signedAt = now
+				}
+				r := req.Clone(ctx)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				start := time.Now()
+				resp, err := client.Do(r)
+				if err != nil {
+					failed.Add(1)
+					localErrs[err.Error()]++
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					failed.Add(1)
+					localErrs[resp.Status]++
+					continue
+				}
+				local = append(local, time.Since(start))
+				ok.Add(1)
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			for k, v := range localErrs {
+				errs[k] += v
+			}
+			mu.Unlock()
+		}()
+	}
+	began := time.Now()
+	wg.Wait()
+	elapsed := time.Since(began)
+	slices.Sort(lat)
+	pct := func(p float64) time.Duration {
+		if len(lat) == 0 {
+			return 0
+		}
+		return lat[min(len(lat)-1, int(float64(len(lat))*p))]
+	}
+	fmt.Printf("op=%s size=%d conns=%d duration=%s\n", op, size, conns, elapsed.Round(time.Millisecond))
+	fmt.Printf("requests/s: %.0f   ok: %d   errors: %d\n", float64(ok.Load())/elapsed.Seconds(), ok.Load(), failed.Load())
+	fmt.Printf("latency p50: %s   p99: %s   p99.9: %s\n", pct(0.50), pct(0.99), pct(0.999))
+	for k, v := range errs {
+		fmt.Printf("error %q: %d\n", k, v)
+	}
+	return nil
+}
+
+type bencher struct {
+	client   *http.Client
+	endpoint string
+	signer   sigv4.Signer
+}
+
+func (b *bencher) request(ctx context.Context, op string, body []byte, now time.Time) *http.Request {
+	r, _ := http.NewRequestWithContext(ctx, http.MethodPost, b.endpoint+"/", nil)
+	r.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	r.Header.Set("X-Amz-Target", "TrentService."+op)
+	r.ContentLength = int64(len(body))
+	b.signer.Sign(r, body, now)
+	return r
+}
+
+// call sends one signed request and decodes the response into out.
+func (b *bencher) call(ctx context.Context, op string, in any, out any) error {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	r := b.request(ctx, op, body, time.Now())
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := b.client.Do(r)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s %s", op, resp.Status, data)
+	}
+	return json.Unmarshal(data, out)
+}
+
+// body builds the request body the run repeats.
+func (b *bencher) body(ctx context.Context, op, keyID string, size int) ([]byte, error) {
+	plaintext := make([]byte, size)
+	rand.Read(plaintext)
+	switch op {
+	case "Encrypt":
+		return json.Marshal(map[string]any{"KeyId": keyID, "Plaintext": plaintext, "EncryptionContext": map[string]string{"purpose": "bench"}})
+	case "Decrypt":
+		var out struct{ CiphertextBlob []byte }
+		err := b.call(ctx, "Encrypt", map[string]any{"KeyId": keyID, "Plaintext": plaintext, "EncryptionContext": map[string]string{"purpose": "bench"}}, &out)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]any{"CiphertextBlob": out.CiphertextBlob, "EncryptionContext": map[string]string{"purpose": "bench"}})
+	case "GenerateDataKey":
+		return json.Marshal(map[string]any{"KeyId": keyID, "NumberOfBytes": size})
+	case "GenerateRandom":
+		return json.Marshal(map[string]any{"NumberOfBytes": size})
+	case "DescribeKey":
+		return json.Marshal(map[string]any{"KeyId": keyID})
+	}
+	return nil, fmt.Errorf("unknown --op %q", op)
+}
+
+// readCredentials reads one profile of an AWS shared credentials file.
+func readCredentials(path, profile string) (akid, secret string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", "", fmt.Errorf("credentials: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	in := false
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "[") {
+			in = line == "["+profile+"]"
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !in || !ok {
+			continue
+		}
+		switch strings.TrimSpace(k) {
+		case "aws_access_key_id":
+			akid = strings.TrimSpace(v)
+		case "aws_secret_access_key":
+			secret = strings.TrimSpace(v)
+		}
+	}
+	if akid == "" || secret == "" {
+		return "", "", fmt.Errorf("credentials: profile %q not found in %s", profile, path)
+	}
+	return akid, secret, sc.Err()
+}
+

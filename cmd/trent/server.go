@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/trentkms/trent/internal/api"
+	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/service"
+	"github.com/trentkms/trent/internal/sigv4"
+)
+
+type serverFlags struct {
+	data           dataFlags
+	listen         string
+	regions        string
+	tlsCert        string
+	tlsKey         string
+	insecureListen bool
+	logLevel       string
+}
+
+var regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-\d+$`)
+
+// parseRegions turns "us-east-1,eu-west-1" or "*" into a predicate.
+func parseRegions(s string) (func(string) bool, error) {
+	if s == "*" {
+		return func(r string) bool { return regionRE.MatchString(r) }, nil
+	}
+	set := map[string]bool{}
+	for _, r := range strings.Split(s, ",") {
+		r = strings.TrimSpace(r)
+		if !regionRE.MatchString(r) {
+			return nil, fmt.Errorf("invalid region %q in --region %q", r, s)
+		}
+		set[r] = true
+	}
+	return func(r string) bool { return set[r] }, nil
+}
+
+func runServer(ctx context.Context, args []string) error {
+	var f serverFlags
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	f.data.register(fs)
+	fs.StringVar(&f.data.accountID, "account-id", envOr("TRENT_ACCOUNT_ID", ""), "12-digit ID of the first account (first start only; default random)")
+	fs.StringVar(&f.listen, "listen", envOr("TRENT_LISTEN", "127.0.0.1:4599"), "listen address (env TRENT_LISTEN)")
+	fs.StringVar(&f.regions, "region", envOr("TRENT_REGION", "us-east-1"), "region(s) served: one, a comma-separated list, or * (env TRENT_REGION)")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&f.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
+	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if f.data.accountID != "" && !iam.ValidAccountID(f.data.accountID) {
+		return fmt.Errorf("--account-id %q is not 12 digits", f.data.accountID)
+	}
+	allowRegion, err := parseRegions(f.regions)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	tlsConfig, err := serverTLS(f.tlsCert, f.tlsKey)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", f.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	if tlsConfig == nil && !isLoopback(ln.Addr()) && !f.insecureListen {
+		ln.Close()
+		return fmt.Errorf("refusing plain HTTP on non-loopback address %s: give --tls-cert/--tls-key, or --insecure-listen to accept the risk", ln.Addr())
+	}
+
+	n, err := openNode(ctx, &f.data, true)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer n.Close()
+	if _, err := n.deliverCredentials(ctx, &f.data); err != nil {
+		ln.Close()
+		return err
+	}
+
+	dir := iam.NewDirectory(n.store, n.keyring)
+	svc := service.New(service.Config{Store: n.store, Keyring: n.keyring, Logger: logger})
+	h := api.New(api.Config{
+		Service: svc,
+		KMS:     &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup},
+		Logger:  logger,
+	})
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         tlsConfig,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	accounts, err := n.store.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("trent: endpoint %s://%s\n", scheme, ln.Addr())
+	fmt.Printf("trent: region %s\n", f.regions)
+	for _, a := range accounts {
+		fmt.Printf("trent: account %s\n", a.ID)
+	}
+	fmt.Printf("trent: credentials %s (profile default)\n", credentialsPath(&f.data, "", true))
+	fmt.Printf("trent: try: AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=%s aws kms list-keys --endpoint-url %s://%s\n",
+		credentialsPath(&f.data, "", true), strings.Split(f.regions, ",")[0], scheme, ln.Addr())
+
+	errc := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func isLoopback(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
+// serverTLS loads the certificate and returns a TLS 1.2+ configuration with
+// forward-secret AEAD suites only, or nil when TLS is not configured.
+func serverTLS(certFile, keyFile string) (*tls.Config, error) {
+	if certFile == "" && keyFile == "" {
+		return nil, nil
+	}
+	if certFile == "" || keyFile == "" {
+		return nil, fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load TLS certificate: %w", err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		// TLS 1.3 suites are all forward-secret AEADs; for 1.2 allow ECDHE
+		// with AEAD only.
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}, nil
+}

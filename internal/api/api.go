@@ -1,0 +1,267 @@
+// Package api is Trent's protocol edge: it authenticates requests with
+// SigV4, routes AWS JSON 1.1 calls by X-Amz-Target, decodes and encodes
+// bodies, and maps typed errors to AWS error names and HTTP statuses. It is
+// the only package that knows HTTP and the wire names of errors.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/service"
+	"github.com/trentkms/trent/internal/sigv4"
+)
+
+// MaxBodyBytes caps a request body; larger requests are refused before the
+// body is read past the cap.
+const MaxBodyBytes = 1 << 20
+
+const jsonContentType = "application/x-amz-json-1.1"
+
+// Config holds the handler's collaborators.
+type Config struct {
+	Service *service.Service
+	// KMS verifies requests signed for the "kms" service.
+	KMS    *sigv4.Verifier
+	Logger *slog.Logger
+}
+
+// Handler serves the AWS KMS JSON API and the health endpoint.
+type Handler struct {
+	svc    *service.Service
+	kms    *sigv4.Verifier
+	log    *slog.Logger
+	routes map[string]route
+	ids    requestIDs
+	bufs   sync.Pool
+}
+
+type route func(ctx context.Context, c *service.Caller, body []byte) (any, error)
+
+// New returns the handler.
+func New(c Config) *Handler {
+	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.ids.init()
+	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
+	h.routes = kmsRoutes(c.Service)
+	return h
+}
+
+// op adapts a service method to a route: it decodes the body into I.
+func op[I, O any](f func(context.Context, *service.Caller, *I) (*O, error)) route {
+	return func(ctx context.Context, c *service.Caller, body []byte) (any, error) {
+		in := new(I)
+		if err := decode(body, in); err != nil {
+			return nil, err
+		}
+		return f(ctx, c, in)
+	}
+}
+
+func kmsRoutes(s *service.Service) map[string]route {
+	return map[string]route{
+		"TrentService.CreateKey":                       op(s.CreateKey),
+		"TrentService.DescribeKey":                     op(s.DescribeKey),
+		"TrentService.ListKeys":                        op(s.ListKeys),
+		"TrentService.EnableKey":                       op(s.EnableKey),
+		"TrentService.DisableKey":                      op(s.DisableKey),
+		"TrentService.UpdateKeyDescription":            op(s.UpdateKeyDescription),
+		"TrentService.CreateAlias":                     op(s.CreateAlias),
+		"TrentService.UpdateAlias":                     op(s.UpdateAlias),
+		"TrentService.DeleteAlias":                     op(s.DeleteAlias),
+		"TrentService.ListAliases":                     op(s.ListAliases),
+		"TrentService.TagResource":                     op(s.TagResource),
+		"TrentService.UntagResource":                   op(s.UntagResource),
+		"TrentService.ListResourceTags":                op(s.ListResourceTags),
+		"TrentService.Encrypt":                         op(s.Encrypt),
+		"TrentService.Decrypt":                         op(s.Decrypt),
+		"TrentService.ReEncrypt":                       op(s.ReEncrypt),
+		"TrentService.GenerateDataKey":                 op(s.GenerateDataKey),
+		"TrentService.GenerateDataKeyWithoutPlaintext": op(s.GenerateDataKeyWithoutPlaintext),
+		"TrentService.GenerateRandom":                  op(s.GenerateRandom),
+	}
+}
+
+// serializationError is a body that is not the JSON the operation takes.
+type serializationError struct{ msg string }
+
+func (e *serializationError) Error() string { return e.msg }
+
+func decode(body []byte, v any) error {
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return &serializationError{msg: "Unexpected value type in payload at '" + te.Field + "'"}
+		}
+		return &serializationError{msg: "Invalid JSON in request body"}
+	}
+	return nil
+}
+
+// ServeHTTP implements http.Handler.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		switch r.URL.Path {
+		case "/healthz":
+			w.Header().Set("Content-Type", "text/plain")
+			io.WriteString(w, "ok\n")
+			return
+		}
+		http.NotFound(w, r)
+		return
+	}
+	reqID := h.ids.next()
+	w.Header().Set("x-amzn-RequestId", reqID)
+	if r.Method != http.MethodPost {
+		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
+		return
+	}
+
+	bp := h.bufs.Get().(*[]byte)
+	defer func() {
+		if cap(*bp) <= 64<<10 {
+			*bp = (*bp)[:0]
+			h.bufs.Put(bp)
+		}
+	}()
+	body, err := readBody(r, *bp)
+	*bp = body[:0]
+	if err != nil {
+		h.writeError(w, errTooLarge)
+		return
+	}
+
+	res, err := h.kms.Verify(r.Context(), r, body)
+	if err != nil {
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			h.writeError(w, wireError{sigErrors[se.Kind], 400, se.Message})
+			return
+		}
+		h.log.ErrorContext(r.Context(), "credential lookup failed", "request_id", reqID, "err", err)
+		h.writeError(w, errInternal)
+		return
+	}
+	p, _ := res.Credential.Handle.(*iam.Principal)
+	if p == nil {
+		h.writeError(w, errInternal)
+		return
+	}
+	caller := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region}
+
+	target := r.Header.Get("X-Amz-Target")
+	rt, ok := h.routes[target]
+	if !ok {
+		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
+		return
+	}
+	out, err := rt(r.Context(), &caller, body)
+	if err != nil {
+		var se *serializationError
+		if errors.As(err, &se) {
+			h.writeError(w, wireError{"SerializationException", 400, se.msg})
+			return
+		}
+		we := serviceError(err)
+		if we.status >= 500 {
+			h.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "target", target, "err", err)
+		}
+		h.writeError(w, we)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "encode response", "request_id", reqID, "err", err)
+		h.writeError(w, errInternal)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", jsonContentType)
+	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+// readBody reads at most MaxBodyBytes into buf.
+func readBody(r *http.Request, buf []byte) ([]byte, error) {
+	if r.ContentLength > MaxBodyBytes {
+		return buf, errTooLargeErr
+	}
+	lr := io.LimitReader(r.Body, MaxBodyBytes+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := lr.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if len(buf) > MaxBodyBytes {
+			return buf, errTooLargeErr
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+}
+
+var errTooLargeErr = errors.New("request body too large")
+
+func (h *Handler) writeError(w http.ResponseWriter, e wireError) {
+	b, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"message,omitempty"`
+	}{e.typ, e.message})
+	hdr := w.Header()
+	hdr.Set("Content-Type", jsonContentType)
+	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(e.status)
+	w.Write(b)
+}
+
+// requestIDs makes UUID-shaped request IDs from a random per-process prefix
+// and a counter: unique, unguessable across restarts, and cheap.
+type requestIDs struct {
+	prefix [8]byte
+	n      atomic.Uint64
+}
+
+func (g *requestIDs) init() {
+	rand.Read(g.prefix[:])
+}
+
+func (g *requestIDs) next() string {
+	var b [16]byte
+	copy(b[:8], g.prefix[:])
+	binary.BigEndian.PutUint64(b[8:], g.n.Add(1))
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}

@@ -1,0 +1,300 @@
+package keyring
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+)
+
+// material is one unwrapped backing key in the cache.
+//
+// Lifetime: refs counts one reference for the cache (while the material is
+// in a shard's map) and one per call using it. Whoever drops the last
+// reference zeroes the key, so eviction never pulls a key from under a call
+// in progress. A reference is only taken under the shard's lock while the
+// material is in the map, so once the count reaches zero it stays there.
+type material struct {
+	ref MaterialRef
+	key secret
+	// mac is HMAC-SHA256 keyed by key in its reset state, with the padded
+	// key blocks precomputed. It is never written, only cloned, so it is
+	// safe to share.
+	mac hash.Hash
+	// spare holds one clone of mac for reuse, so that a steady stream of
+	// calls on one key allocates no HMAC state.
+	spare atomic.Pointer[prf]
+	refs  atomic.Int32
+	used  atomic.Bool // CLOCK reference bit
+	slot  int         // index in the shard's ring; guarded by the shard's mu
+}
+
+// prf is a keyed HMAC-SHA256 state checked out of a material.
+type prf struct{ h hash.Hash }
+
+func newMaterial(ref MaterialRef, key secret) *material {
+	mac := hmac.New(sha256.New, key.bytes())
+	// Reset precomputes and marshals the inner and outer padded-key states;
+	// after it, clones share those states read-only.
+	mac.Reset()
+	m := &material{ref: ref, key: key, mac: mac, slot: -1}
+	m.refs.Store(1)
+	return m
+}
+
+// getPRF returns a keyed HMAC state for the caller's exclusive use; hand it
+// back with putPRF.
+func (m *material) getPRF() *prf {
+	if p := m.spare.Swap(nil); p != nil {
+		return p
+	}
+	if c, ok := m.mac.(hash.Cloner); ok {
+		if h, err := c.Clone(); err == nil {
+			return &prf{h: h}
+		}
+	}
+	// A hash without Clone (not the case for crypto/hmac over SHA-256).
+	return &prf{h: hmac.New(sha256.New, m.key.bytes())}
+}
+
+func (m *material) putPRF(p *prf) {
+	p.h.Reset()
+	m.spare.CompareAndSwap(nil, p)
+}
+
+// release drops a reference and zeroes the key with the last one.
+func (m *material) release() {
+	if m.refs.Add(-1) == 0 {
+		m.key.zero()
+		m.mac = nil
+		m.spare.Store(nil)
+	}
+}
+
+// cache holds unwrapped materials: bounded, sharded, evicting with the
+// CLOCK (second chance) algorithm, and loading each missing ref at most once
+// at a time. A hit takes a shard's read lock and two atomic operations and
+// allocates nothing.
+type cache struct {
+	seed   maphash.Seed
+	shards []shard
+	load   func(context.Context, MaterialRef) (*material, error)
+}
+
+type shard struct {
+	mu     sync.RWMutex
+	items  map[MaterialRef]*material // guarded by mu
+	ring   []*material               // guarded by mu; CLOCK order
+	hand   int                       // guarded by mu; next ring slot to inspect
+	max    int                       // capacity of ring
+	calls  map[MaterialRef]*loadCall // guarded by mu; loads in progress
+	closed bool                      // guarded by mu
+	_      [64]byte                  // keep shards' locks on separate cache lines
+}
+
+// loadCall is a load in progress; callers that miss the same ref wait for
+// it instead of loading again.
+type loadCall struct {
+	done      chan struct{}
+	err       error // set before done is closed
+	forgotten bool  // guarded by the shard's mu: Forget ran during the load
+}
+
+var errLoadPanicked = errors.New("keyring: material load panicked")
+
+func newCache(size int, load func(context.Context, MaterialRef) (*material, error)) *cache {
+	n := 1
+	if size >= 1024 {
+		n = 16
+	}
+	c := &cache{seed: maphash.MakeSeed(), shards: make([]shard, n), load: load}
+	per := (size + n - 1) / n
+	for i := range c.shards {
+		c.shards[i] = shard{
+			items: make(map[MaterialRef]*material),
+			calls: make(map[MaterialRef]*loadCall),
+			max:   per,
+		}
+	}
+	return c
+}
+
+func (c *cache) shard(ref MaterialRef) *shard {
+	if len(c.shards) == 1 {
+		return &c.shards[0]
+	}
+	h := maphash.String(c.seed, ref.KeyID) ^ uint64(ref.Version)*0x9e3779b97f4a7c15
+	return &c.shards[h%uint64(len(c.shards))]
+}
+
+// get returns ref's material with a reference the caller must release.
+func (c *cache) get(ctx context.Context, ref MaterialRef) (*material, error) {
+	s := c.shard(ref)
+	s.mu.RLock()
+	m, ok := s.items[ref]
+	if ok {
+		m.refs.Add(1)
+	}
+	s.mu.RUnlock()
+	if ok {
+		if !m.used.Load() {
+			m.used.Store(true)
+		}
+		return m, nil
+	}
+	return c.miss(ctx, s, ref)
+}
+
+func (c *cache) miss(ctx context.Context, s *shard, ref MaterialRef) (*material, error) {
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, ErrClosed
+		}
+		if m, ok := s.items[ref]; ok {
+			m.refs.Add(1)
+			m.used.Store(true)
+			s.mu.Unlock()
+			return m, nil
+		}
+		call, ok := s.calls[ref]
+		if !ok {
+			call = &loadCall{done: make(chan struct{})}
+			s.calls[ref] = call
+			s.mu.Unlock()
+			return c.fill(ctx, s, ref, call)
+		}
+		s.mu.Unlock()
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if call.err != nil {
+			// If the leader's request gave up, this one may still load.
+			leaderGaveUp := errors.Is(call.err, context.Canceled) || errors.Is(call.err, context.DeadlineExceeded)
+			if leaderGaveUp && ctx.Err() == nil {
+				continue
+			}
+			return nil, call.err
+		}
+		// Loaded: look again (it may even have been evicted meanwhile).
+	}
+}
+
+// fill runs the load for call and publishes the result.
+func (c *cache) fill(ctx context.Context, s *shard, ref MaterialRef, call *loadCall) (m *material, err error) {
+	finished := false
+	defer func() {
+		if !finished {
+			m, err = nil, errLoadPanicked // the panic continues after this
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.calls, ref)
+		switch {
+		case err != nil:
+		case s.closed:
+			m.release()
+			m, err = nil, ErrClosed
+		case call.forgotten:
+			// Not cached; the caller keeps the initial reference and the
+			// material is zeroed when it releases it.
+		default:
+			s.insert(m)
+			m.refs.Add(1) // the cache's reference and the caller's
+		}
+		call.err = err
+		close(call.done)
+	}()
+	m, err = c.load(ctx, ref)
+	finished = true
+	return m, err
+}
+
+// insert adds m, evicting with CLOCK if the shard is full. s.mu is held.
+func (s *shard) insert(m *material) {
+	s.items[m.ref] = m
+	if len(s.ring) < s.max {
+		m.slot = len(s.ring)
+		s.ring = append(s.ring, m)
+		return
+	}
+	for {
+		v := s.ring[s.hand]
+		if v.used.Swap(false) {
+			s.hand = (s.hand + 1) % len(s.ring)
+			continue
+		}
+		delete(s.items, v.ref)
+		v.slot = -1
+		v.release()
+		m.slot = s.hand
+		s.ring[s.hand] = m
+		s.hand = (s.hand + 1) % len(s.ring)
+		return
+	}
+}
+
+// remove takes m out of the shard and drops the cache's reference. s.mu is
+// held.
+func (s *shard) remove(m *material) {
+	delete(s.items, m.ref)
+	last := len(s.ring) - 1
+	moved := s.ring[last]
+	s.ring[m.slot] = moved
+	moved.slot = m.slot
+	s.ring[last] = nil
+	s.ring = s.ring[:last]
+	if s.hand >= len(s.ring) {
+		s.hand = 0
+	}
+	m.slot = -1
+	m.release()
+}
+
+func (c *cache) forget(ref MaterialRef) {
+	s := c.shard(ref)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if call, ok := s.calls[ref]; ok {
+		call.forgotten = true
+	}
+	if m, ok := s.items[ref]; ok {
+		s.remove(m)
+	}
+}
+
+// close empties the cache for good.
+func (c *cache) close() {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		s.closed = true
+		for _, m := range s.ring {
+			m.slot = -1
+			m.release()
+		}
+		clear(s.ring)
+		s.ring = nil
+		clear(s.items)
+		s.mu.Unlock()
+	}
+}
+
+// len returns the number of cached materials.
+func (c *cache) len() int {
+	n := 0
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.items)
+		s.mu.RUnlock()
+	}
+	return n
+}

@@ -1,0 +1,211 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/trentkms/trent/internal/store"
+)
+
+const aliasPattern = `^[a-zA-Z0-9:/_-]+$`
+
+func aliasNameFields(v *validation, name *string) {
+	if v.required(name != nil, "aliasName") {
+		v.str(name, "aliasName", 1, 256)
+		v.pattern(name, "aliasName", aliasPattern, aliasNameOK)
+	}
+}
+
+// checkAliasName applies the rules beyond the model's pattern.
+func checkAliasName(name string) error {
+	if !strings.HasPrefix(name, "alias/") {
+		return errorf(KindValidation, `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`)
+	}
+	if strings.HasPrefix(name, "alias/aws/") {
+		return errorf(KindInvalidAliasName, "Alias %s cannot begin with alias/aws/: that prefix is reserved for AWS managed keys.", name)
+	}
+	if name == "alias/" {
+		return errorf(KindInvalidAliasName, "Alias name %s is invalid.", name)
+	}
+	return nil
+}
+
+// keyClass is what UpdateAlias compares: a new target must be of the same
+// class and usage as the old one.
+func keyClass(spec string) string {
+	switch {
+	case spec == SpecSymmetricDefault:
+		return "symmetric"
+	case strings.HasPrefix(spec, "HMAC_"):
+		return "HMAC"
+	default:
+		return "asymmetric"
+	}
+}
+
+// aliasTargetKey loads the target of CreateAlias/UpdateAlias: a key of the
+// caller's own account and region, named by key ID or key ARN.
+func (s *Service) aliasTargetKey(ctx context.Context, c *Caller, op, keyID string) (store.Key, error) {
+	k, err := s.loadKey(ctx, c, op, keyID, refKeyOnly)
+	if err != nil {
+		return k, err
+	}
+	if k.State == StatePendingDeletion {
+		return k, stateError(&k)
+	}
+	return k, nil
+}
+
+// CreateAlias creates an alias for a key.
+func (s *Service) CreateAlias(ctx context.Context, c *Caller, in *AliasInput) (*Empty, error) {
+	var v validation
+	aliasNameFields(&v, in.AliasName)
+	keyIDField(&v, in.TargetKeyId, "targetKeyId")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkAliasName(*in.AliasName); err != nil {
+		return nil, err
+	}
+	k, err := s.aliasTargetKey(ctx, c, "CreateAlias", *in.TargetKeyId)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC()
+	a := store.Alias{Account: c.Account, Region: c.Region, Name: *in.AliasName, TargetKeyID: k.ID, CreatedAt: now, UpdatedAt: now}
+	switch err := s.store.CreateAlias(ctx, a, maxAliasesPerKey); {
+	case errors.Is(err, store.ErrExists):
+		return nil, errorf(KindAlreadyExists, "An alias with the name %s already exists", AliasARN(c.Region, c.Account, a.Name))
+	case errors.Is(err, store.ErrLimitExceeded):
+		return nil, errorf(KindLimitExceeded, "The number of aliases for key %s exceeds the limit of %d.", KeyARN(k.Region, k.Account, k.ID), maxAliasesPerKey)
+	case err != nil:
+		return nil, s.internal(ctx, "CreateAlias", err)
+	}
+	return &Empty{}, nil
+}
+
+// UpdateAlias points an existing alias at another key of the same class
+// and usage.
+func (s *Service) UpdateAlias(ctx context.Context, c *Caller, in *AliasInput) (*Empty, error) {
+	var v validation
+	aliasNameFields(&v, in.AliasName)
+	keyIDField(&v, in.TargetKeyId, "targetKeyId")
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkAliasName(*in.AliasName); err != nil {
+		return nil, err
+	}
+	k, err := s.aliasTargetKey(ctx, c, "UpdateAlias", *in.TargetKeyId)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		a, err := s.store.Alias(ctx, c.Account, c.Region, *in.AliasName)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, c.Account, *in.AliasName))
+		}
+		if err != nil {
+			return nil, s.internal(ctx, "UpdateAlias", err)
+		}
+		old, err := s.store.Key(ctx, store.KeyRef{Account: c.Account, Region: c.Region, ID: a.TargetKeyID})
+		if err == nil && (keyClass(old.KeySpec) != keyClass(k.KeySpec) || old.KeyUsage != k.KeyUsage) {
+			return nil, errorf(KindValidation, "Alias %s cannot be changed to target key %s: the new key must have the same key type and key usage (%s, %s) as the current one.",
+				a.Name, KeyARN(k.Region, k.Account, k.ID), keyClass(old.KeySpec), old.KeyUsage)
+		}
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, s.internal(ctx, "UpdateAlias", err)
+		}
+		a.TargetKeyID = k.ID
+		a.UpdatedAt = s.now().UTC()
+		_, err = s.store.UpdateAlias(ctx, a, maxAliasesPerKey)
+		switch {
+		case errors.Is(err, store.ErrConflict) && attempt < 10:
+			continue
+		case errors.Is(err, store.ErrNotFound):
+			return nil, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, c.Account, *in.AliasName))
+		case errors.Is(err, store.ErrLimitExceeded):
+			return nil, errorf(KindLimitExceeded, "The number of aliases for key %s exceeds the limit of %d.", KeyARN(k.Region, k.Account, k.ID), maxAliasesPerKey)
+		case err != nil:
+			return nil, s.internal(ctx, "UpdateAlias", err)
+		}
+		s.cache.invalidateAlias(c.Account, c.Region, a.Name)
+		return &Empty{}, nil
+	}
+}
+
+// DeleteAliasInput names the alias to delete.
+type DeleteAliasInput struct {
+	AliasName *string `json:"AliasName"`
+}
+
+// DeleteAlias deletes an alias; the key is unaffected.
+func (s *Service) DeleteAlias(ctx context.Context, c *Caller, in *DeleteAliasInput) (*Empty, error) {
+	var v validation
+	aliasNameFields(&v, in.AliasName)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := checkAliasName(*in.AliasName); err != nil {
+		return nil, err
+	}
+	switch err := s.store.DeleteAlias(ctx, c.Account, c.Region, *in.AliasName); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, c.Account, *in.AliasName))
+	case err != nil:
+		return nil, s.internal(ctx, "DeleteAlias", err)
+	}
+	s.cache.invalidateAlias(c.Account, c.Region, *in.AliasName)
+	return &Empty{}, nil
+}
+
+// ListAliases lists the caller's aliases in the request's region, or those
+// of one key.
+func (s *Service) ListAliases(ctx context.Context, c *Caller, in *ListInput) (*ListAliasesOutput, error) {
+	var v validation
+	if in.KeyId != nil {
+		keyIDField(&v, in.KeyId, "keyId")
+	}
+	limitField(&v, in.Limit, 100)
+	markerField(&v, in.Marker)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	limit := 50
+	if in.Limit != nil {
+		limit = *in.Limit
+	}
+	after := deref(in.Marker)
+	if after != "" && !strings.HasPrefix(after, "alias/") {
+		return nil, errorf(KindInvalidMarker, "Invalid marker: %s", after)
+	}
+	var target string
+	if in.KeyId != nil {
+		k, err := s.loadKey(ctx, c, "ListAliases", *in.KeyId, refKeyOnly)
+		if err != nil {
+			return nil, err
+		}
+		target = k.ID
+	}
+	as, err := s.store.ListAliases(ctx, c.Account, c.Region, target, after, limit+1)
+	if err != nil {
+		return nil, s.internal(ctx, "ListAliases", err)
+	}
+	out := &ListAliasesOutput{Aliases: []AliasListEntry{}}
+	if len(as) > limit {
+		as = as[:limit]
+		out.Truncated = true
+		out.NextMarker = as[limit-1].Name
+	}
+	for _, a := range as {
+		out.Aliases = append(out.Aliases, AliasListEntry{
+			AliasArn:        AliasARN(a.Region, a.Account, a.Name),
+			AliasName:       a.Name,
+			TargetKeyId:     a.TargetKeyID,
+			CreationDate:    epochPtr(a.CreatedAt),
+			LastUpdatedDate: epochPtr(a.UpdatedAt),
+		})
+	}
+	return out, nil
+}

@@ -1,0 +1,187 @@
+package service
+
+import (
+	"context"
+	"sync"
+
+	"github.com/trentkms/trent/internal/store"
+)
+
+// keyCache holds key metadata and alias targets for the cryptographic
+// operations, so that their path never reads the database for a key it has
+// seen. Writes through this service update or drop entries at once; the
+// management operations always read the store. It is safe for concurrent
+// use.
+//
+// Several nodes sharing one database learn each other's changes through
+// Invalidate (see the cluster notes in the README); a single node is
+// always current.
+type keyCache struct {
+	mu      sync.RWMutex
+	keys    map[store.KeyRef]*cachedKey // guarded by mu
+	aliases map[aliasRef]string         // guarded by mu: alias -> target key ID
+	max     int
+
+	loadMu sync.Mutex
+	loads  map[store.KeyRef]*keyLoad // guarded by loadMu: single flight per key
+}
+
+type aliasRef struct{ account, region, name string }
+
+// cachedKey is an immutable snapshot: replaced, never modified.
+type cachedKey struct {
+	key store.Key
+	// materialIDs maps backing versions to their KeyMaterialId.
+	materialIDs map[uint32]string
+}
+
+type keyLoad struct {
+	done chan struct{}
+	ck   *cachedKey
+	err  error
+}
+
+func newKeyCache(max int) *keyCache {
+	return &keyCache{
+		keys:    make(map[store.KeyRef]*cachedKey),
+		aliases: make(map[aliasRef]string),
+		loads:   make(map[store.KeyRef]*keyLoad),
+		max:     max,
+	}
+}
+
+// get returns the cached key, loading it from st on a miss (one load per key
+// at a time). A missing key returns store.ErrNotFound and is not cached.
+func (c *keyCache) get(ctx context.Context, st Store, ref store.KeyRef) (*cachedKey, error) {
+	c.mu.RLock()
+	ck := c.keys[ref]
+	c.mu.RUnlock()
+	if ck != nil {
+		return ck, nil
+	}
+	c.loadMu.Lock()
+	if l, ok := c.loads[ref]; ok {
+		c.loadMu.Unlock()
+		select {
+		case <-l.done:
+			return l.ck, l.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	l := &keyLoad{done: make(chan struct{})}
+	c.loads[ref] = l
+	c.loadMu.Unlock()
+
+	l.ck, l.err = loadCachedKey(ctx, st, ref)
+	if l.err == nil {
+		c.put(l.ck)
+	}
+	c.loadMu.Lock()
+	delete(c.loads, ref)
+	c.loadMu.Unlock()
+	close(l.done)
+	return l.ck, l.err
+}
+
+func loadCachedKey(ctx context.Context, st Store, ref store.KeyRef) (*cachedKey, error) {
+	k, err := st.Key(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := st.KeyMaterials(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return newCachedKey(k, ms), nil
+}
+
+func newCachedKey(k store.Key, ms []store.KeyMaterial) *cachedKey {
+	ck := &cachedKey{key: k, materialIDs: make(map[uint32]string, len(ms))}
+	for _, m := range ms {
+		ck.materialIDs[m.Version] = m.MaterialID
+	}
+	return ck
+}
+
+// put stores a snapshot unless a newer version of the key is cached.
+func (c *keyCache) put(ck *cachedKey) {
+	ref := ck.key.Ref()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.keys[ref]; ok && old.key.Version > ck.key.Version {
+		return
+	}
+	if _, ok := c.keys[ref]; !ok && len(c.keys) >= c.max {
+		for r := range c.keys { // evict an arbitrary entry
+			delete(c.keys, r)
+			break
+		}
+	}
+	c.keys[ref] = ck
+}
+
+// updated records a key this node just wrote; materials of the key are
+// unchanged unless ms is non-nil.
+func (c *keyCache) updated(k store.Key, ms []store.KeyMaterial) {
+	c.mu.Lock()
+	old := c.keys[k.Ref()]
+	c.mu.Unlock()
+	if ms == nil && old == nil {
+		return // not cached: the next use loads it
+	}
+	ck := &cachedKey{key: k}
+	if ms != nil {
+		ck = newCachedKey(k, ms)
+	} else {
+		ck.materialIDs = old.materialIDs
+	}
+	c.put(ck)
+}
+
+// invalidateKey drops a key.
+func (c *keyCache) invalidateKey(ref store.KeyRef) {
+	c.mu.Lock()
+	delete(c.keys, ref)
+	c.mu.Unlock()
+}
+
+// alias returns an alias's target key ID, reading st on a miss.
+func (c *keyCache) alias(ctx context.Context, st Store, account, region, name string) (string, error) {
+	ar := aliasRef{account, region, name}
+	c.mu.RLock()
+	id, ok := c.aliases[ar]
+	c.mu.RUnlock()
+	if ok {
+		return id, nil
+	}
+	a, err := st.Alias(ctx, account, region, name)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	if len(c.aliases) >= c.max {
+		clear(c.aliases)
+	}
+	c.aliases[ar] = a.TargetKeyID
+	c.mu.Unlock()
+	return a.TargetKeyID, nil
+}
+
+// invalidateAlias drops an alias.
+func (c *keyCache) invalidateAlias(account, region, name string) {
+	c.mu.Lock()
+	delete(c.aliases, aliasRef{account, region, name})
+	c.mu.Unlock()
+}
+
+// Invalidate drops everything cached, for a node that learns that another
+// node changed keys or aliases.
+func (s *Service) Invalidate() {
+	c := s.cache
+	c.mu.Lock()
+	clear(c.keys)
+	clear(c.aliases)
+	c.mu.Unlock()
+}
+

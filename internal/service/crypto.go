@@ -1,0 +1,437 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/store"
+)
+
+// Input and output shapes of the symmetric cryptographic operations.
+type (
+	EncryptInput struct {
+		KeyId               *string           `json:"KeyId"`
+		Plaintext           []byte            `json:"Plaintext"`
+		EncryptionContext   map[string]string `json:"EncryptionContext"`
+		EncryptionAlgorithm *string           `json:"EncryptionAlgorithm"`
+		GrantTokens         []string          `json:"GrantTokens"`
+		DryRun              bool              `json:"DryRun"`
+	}
+	EncryptOutput struct {
+		CiphertextBlob      []byte `json:"CiphertextBlob"`
+		EncryptionAlgorithm string `json:"EncryptionAlgorithm"`
+		KeyId               string `json:"KeyId"`
+	}
+	DecryptInput struct {
+		CiphertextBlob      []byte            `json:"CiphertextBlob"`
+		KeyId               *string           `json:"KeyId"`
+		EncryptionContext   map[string]string `json:"EncryptionContext"`
+		EncryptionAlgorithm *string           `json:"EncryptionAlgorithm"`
+		GrantTokens         []string          `json:"GrantTokens"`
+		DryRun              bool              `json:"DryRun"`
+		DryRunModifiers     []string          `json:"DryRunModifiers"`
+		Recipient           *RecipientInfo    `json:"Recipient"`
+	}
+	DecryptOutput struct {
+		EncryptionAlgorithm string `json:"EncryptionAlgorithm"`
+		KeyId               string `json:"KeyId"`
+		KeyMaterialId       string `json:"KeyMaterialId,omitempty"`
+		Plaintext           []byte `json:"Plaintext"`
+	}
+	ReEncryptInput struct {
+		CiphertextBlob                 []byte            `json:"CiphertextBlob"`
+		SourceKeyId                    *string           `json:"SourceKeyId"`
+		SourceEncryptionContext        map[string]string `json:"SourceEncryptionContext"`
+		SourceEncryptionAlgorithm      *string           `json:"SourceEncryptionAlgorithm"`
+		DestinationKeyId               *string           `json:"DestinationKeyId"`
+		DestinationEncryptionContext   map[string]string `json:"DestinationEncryptionContext"`
+		DestinationEncryptionAlgorithm *string           `json:"DestinationEncryptionAlgorithm"`
+		GrantTokens                    []string          `json:"GrantTokens"`
+		DryRun                         bool              `json:"DryRun"`
+		DryRunModifiers                []string          `json:"DryRunModifiers"`
+	}
+	ReEncryptOutput struct {
+		CiphertextBlob                 []byte `json:"CiphertextBlob"`
+		DestinationEncryptionAlgorithm string `json:"DestinationEncryptionAlgorithm"`
+		DestinationKeyMaterialId       string `json:"DestinationKeyMaterialId,omitempty"`
+		KeyId                          string `json:"KeyId"`
+		SourceEncryptionAlgorithm      string `json:"SourceEncryptionAlgorithm"`
+		SourceKeyId                    string `json:"SourceKeyId"`
+		SourceKeyMaterialId            string `json:"SourceKeyMaterialId,omitempty"`
+	}
+	GenerateDataKeyInput struct {
+		KeyId             *string           `json:"KeyId"`
+		KeySpec           *string           `json:"KeySpec"`
+		NumberOfBytes     *int              `json:"NumberOfBytes"`
+		EncryptionContext map[string]string `json:"EncryptionContext"`
+		GrantTokens       []string          `json:"GrantTokens"`
+		DryRun            bool              `json:"DryRun"`
+		Recipient         *RecipientInfo    `json:"Recipient"`
+	}
+	GenerateDataKeyOutput struct {
+		CiphertextBlob []byte `json:"CiphertextBlob"`
+		KeyId          string `json:"KeyId"`
+		KeyMaterialId  string `json:"KeyMaterialId,omitempty"`
+		Plaintext      []byte `json:"Plaintext,omitempty"`
+	}
+	GenerateRandomInput struct {
+		NumberOfBytes    *int           `json:"NumberOfBytes"`
+		CustomKeyStoreId *string        `json:"CustomKeyStoreId"`
+		Recipient        *RecipientInfo `json:"Recipient"`
+	}
+	GenerateRandomOutput struct {
+		Plaintext []byte `json:"Plaintext"`
+	}
+	// RecipientInfo is a Nitro Enclaves attestation; Trent has no enclaves.
+	RecipientInfo struct {
+		AttestationDocument    []byte  `json:"AttestationDocument"`
+		KeyEncryptionAlgorithm *string `json:"KeyEncryptionAlgorithm"`
+	}
+)
+
+// EncryptionAlgorithms lists EncryptionAlgorithmSpec.
+var EncryptionAlgorithms = []string{"SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"}
+
+var dataKeySpecs = []string{"AES_256", "AES_128"}
+
+const algSymmetric = "SYMMETRIC_DEFAULT"
+
+// errCiphertextKey is what AWS says when a blob names a key the caller
+// cannot use: missing, in another account or region, or not allowed.
+var errCiphertextKey = &Error{Kind: KindAccessDenied, Message: "The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access."}
+
+var errIncorrectKey = &Error{Kind: KindIncorrectKey, Message: "The key ID in the request does not identify a CMK that can perform this operation."}
+
+var errInvalidCiphertext = &Error{Kind: KindInvalidCiphertext}
+
+// usableForCrypto checks the key state for a cryptographic operation.
+func usableForCrypto(k *store.Key) error {
+	if k.State != StateEnabled {
+		return stateError(k)
+	}
+	return nil
+}
+
+// symmetricKey checks that k can do op as a symmetric encryption key with
+// algorithm alg (nil means SYMMETRIC_DEFAULT).
+func symmetricKey(k *store.Key, op string, alg *string) error {
+	if k.KeyUsage != UsageEncryptDecrypt {
+		return errorf(KindInvalidKeyUsage, "%s key usage is %s which is not valid for %s.", KeyARN(k.Region, k.Account, k.ID), k.KeyUsage, op)
+	}
+	if k.KeySpec != SpecSymmetricDefault {
+		return errorf(KindInvalidKeyUsage, "%s key spec is %s which is not valid for %s.", KeyARN(k.Region, k.Account, k.ID), k.KeySpec, op)
+	}
+	if alg != nil && *alg != algSymmetric {
+		return errorf(KindInvalidKeyUsage, "Algorithm %s is incompatible with key spec %s.", *alg, k.KeySpec)
+	}
+	return nil
+}
+
+func materialRef(k *store.Key, version uint32) keyring.MaterialRef {
+	return keyring.MaterialRef{Account: k.Account, Region: k.Region, KeyID: k.ID, Version: version}
+}
+
+// keyringError maps a keyring failure. Ciphertext problems are the
+// client's; anything else is internal.
+func (s *Service) keyringError(ctx context.Context, op string, err error) error {
+	if errors.Is(err, keyring.ErrInvalidCiphertext) {
+		return errInvalidCiphertext
+	}
+	return s.internal(ctx, op, err)
+}
+
+func recipientUnsupported(r *RecipientInfo) error {
+	if r != nil {
+		return errorf(KindUnsupportedOperation, "Recipient (Nitro Enclaves attestation) is not supported by Trent.")
+	}
+	return nil
+}
+
+// Encrypt encrypts up to 4096 bytes under a symmetric key's current
+// material, bound to the encryption context.
+func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*EncryptOutput, error) {
+	var v validation
+	keyIDField(&v, in.KeyId, "keyId")
+	if v.required(in.Plaintext != nil, "plaintext") {
+		v.blob(in.Plaintext, true, "plaintext", 1, 4096)
+	}
+	v.enum(in.EncryptionAlgorithm, "encryptionAlgorithm", EncryptionAlgorithms)
+	grantTokensField(&v, in.GrantTokens)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	ck, err := s.cachedKey(ctx, c, "Encrypt", *in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	k := &ck.key
+	if err := usableForCrypto(k); err != nil {
+		return nil, err
+	}
+	if err := symmetricKey(k, "Encrypt", in.EncryptionAlgorithm); err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	blob, err := s.keyring.Encrypt(ctx, materialRef(k, k.CurrentMaterial), in.Plaintext, in.EncryptionContext)
+	if err != nil {
+		return nil, s.internal(ctx, "Encrypt", err)
+	}
+	return &EncryptOutput{CiphertextBlob: blob, EncryptionAlgorithm: algSymmetric, KeyId: KeyARN(k.Region, k.Account, k.ID)}, nil
+}
+
+// ciphertextKey finds the key a blob names and checks it against keyID
+// (optional) and the caller. It returns the key and the blob's header.
+func (s *Service) ciphertextKey(ctx context.Context, c *Caller, op string, blob []byte, keyID *string) (*cachedKey, keyring.Header, error) {
+	h, err := keyring.ParseHeader(blob)
+	if err != nil {
+		return nil, h, errInvalidCiphertext
+	}
+	if keyID != nil {
+		want, err := s.cachedKey(ctx, c, op, *keyID)
+		if err != nil {
+			return nil, h, err
+		}
+		wk := &want.key
+		if wk.ID != h.KeyID || wk.Account != h.Account || wk.Region != h.Region {
+			return nil, h, errIncorrectKey
+		}
+		return want, h, nil
+	}
+	if h.Account != c.Account || h.Region != c.Region {
+		return nil, h, errCiphertextKey
+	}
+	ck, err := s.cache.get(ctx, s.store, store.KeyRef{Account: h.Account, Region: h.Region, ID: h.KeyID})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, h, errCiphertextKey
+	}
+	if err != nil {
+		return nil, h, s.internal(ctx, op, err)
+	}
+	return ck, h, nil
+}
+
+func ignoreCiphertext(mods []string) bool {
+	for _, m := range mods {
+		if m == "IGNORE_CIPHERTEXT" {
+			return true
+		}
+	}
+	return false
+}
+
+// Decrypt decrypts a symmetric ciphertext blob. The key comes from the
+// blob; KeyId, when given, must name the same key.
+func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*DecryptOutput, error) {
+	var v validation
+	ignore := in.DryRun && ignoreCiphertext(in.DryRunModifiers)
+	if ignore {
+		keyIDField(&v, in.KeyId, "keyId")
+	} else if v.required(in.CiphertextBlob != nil, "ciphertextBlob") {
+		v.blob(in.CiphertextBlob, true, "ciphertextBlob", 1, 6144)
+	}
+	v.str(in.KeyId, "keyId", 1, 2048)
+	v.enum(in.EncryptionAlgorithm, "encryptionAlgorithm", EncryptionAlgorithms)
+	for i := range in.DryRunModifiers {
+		v.enum(&in.DryRunModifiers[i], "dryRunModifiers", []string{"IGNORE_CIPHERTEXT"})
+	}
+	grantTokensField(&v, in.GrantTokens)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := recipientUnsupported(in.Recipient); err != nil {
+		return nil, err
+	}
+	if ignore {
+		ck, err := s.cachedKey(ctx, c, "Decrypt", *in.KeyId)
+		if err != nil {
+			return nil, err
+		}
+		if err := usableForCrypto(&ck.key); err != nil {
+			return nil, err
+		}
+		if err := symmetricKey(&ck.key, "Decrypt", in.EncryptionAlgorithm); err != nil {
+			return nil, err
+		}
+		return nil, ErrDryRun
+	}
+	ck, h, err := s.ciphertextKey(ctx, c, "Decrypt", in.CiphertextBlob, in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	k := &ck.key
+	if err := usableForCrypto(k); err != nil {
+		return nil, err
+	}
+	if err := symmetricKey(k, "Decrypt", in.EncryptionAlgorithm); err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	_, pt, err := s.keyring.Decrypt(ctx, in.CiphertextBlob, in.EncryptionContext)
+	if err != nil {
+		return nil, s.keyringError(ctx, "Decrypt", err)
+	}
+	return &DecryptOutput{
+		EncryptionAlgorithm: algSymmetric,
+		KeyId:               KeyARN(k.Region, k.Account, k.ID),
+		KeyMaterialId:       ck.materialIDs[h.Version],
+		Plaintext:           pt,
+	}, nil
+}
+
+// ReEncrypt decrypts a blob and encrypts its plaintext under another key
+// (or the newest material of the same key) without the plaintext leaving
+// the keyring.
+func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) (*ReEncryptOutput, error) {
+	var v validation
+	ignore := in.DryRun && ignoreCiphertext(in.DryRunModifiers)
+	if !ignore && v.required(in.CiphertextBlob != nil, "ciphertextBlob") {
+		v.blob(in.CiphertextBlob, true, "ciphertextBlob", 1, 6144)
+	}
+	v.str(in.SourceKeyId, "sourceKeyId", 1, 2048)
+	keyIDField(&v, in.DestinationKeyId, "destinationKeyId")
+	v.enum(in.SourceEncryptionAlgorithm, "sourceEncryptionAlgorithm", EncryptionAlgorithms)
+	v.enum(in.DestinationEncryptionAlgorithm, "destinationEncryptionAlgorithm", EncryptionAlgorithms)
+	for i := range in.DryRunModifiers {
+		v.enum(&in.DryRunModifiers[i], "dryRunModifiers", []string{"IGNORE_CIPHERTEXT"})
+	}
+	grantTokensField(&v, in.GrantTokens)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var src *cachedKey
+	var h keyring.Header
+	var err error
+	if ignore {
+		if in.SourceKeyId == nil {
+			return nil, errorf(KindValidation, "SourceKeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
+		}
+		src, err = s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
+	} else {
+		src, h, err = s.ciphertextKey(ctx, c, "ReEncrypt", in.CiphertextBlob, in.SourceKeyId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	dst, err := s.cachedKey(ctx, c, "ReEncrypt", *in.DestinationKeyId)
+	if err != nil {
+		return nil, err
+	}
+	sk, dk := &src.key, &dst.key
+	if err := usableForCrypto(sk); err != nil {
+		return nil, err
+	}
+	if err := symmetricKey(sk, "ReEncrypt", in.SourceEncryptionAlgorithm); err != nil {
+		return nil, err
+	}
+	if err := usableForCrypto(dk); err != nil {
+		return nil, err
+	}
+	if err := symmetricKey(dk, "ReEncrypt", in.DestinationEncryptionAlgorithm); err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	_, blob, err := s.keyring.ReEncrypt(ctx, in.CiphertextBlob, in.SourceEncryptionContext, materialRef(dk, dk.CurrentMaterial), in.DestinationEncryptionContext)
+	if err != nil {
+		return nil, s.keyringError(ctx, "ReEncrypt", err)
+	}
+	return &ReEncryptOutput{
+		CiphertextBlob:                 blob,
+		DestinationEncryptionAlgorithm: algSymmetric,
+		DestinationKeyMaterialId:       dst.materialIDs[dk.CurrentMaterial],
+		KeyId:                          KeyARN(dk.Region, dk.Account, dk.ID),
+		SourceEncryptionAlgorithm:      algSymmetric,
+		SourceKeyId:                    KeyARN(sk.Region, sk.Account, sk.ID),
+		SourceKeyMaterialId:            src.materialIDs[h.Version],
+	}, nil
+}
+
+// GenerateDataKey returns a data key in plaintext and encrypted under a
+// symmetric key.
+func (s *Service) GenerateDataKey(ctx context.Context, c *Caller, in *GenerateDataKeyInput) (*GenerateDataKeyOutput, error) {
+	return s.generateDataKey(ctx, c, "GenerateDataKey", in, true)
+}
+
+// GenerateDataKeyWithoutPlaintext is GenerateDataKey without the plaintext.
+func (s *Service) GenerateDataKeyWithoutPlaintext(ctx context.Context, c *Caller, in *GenerateDataKeyInput) (*GenerateDataKeyOutput, error) {
+	return s.generateDataKey(ctx, c, "GenerateDataKeyWithoutPlaintext", in, false)
+}
+
+func (s *Service) generateDataKey(ctx context.Context, c *Caller, op string, in *GenerateDataKeyInput, withPlaintext bool) (*GenerateDataKeyOutput, error) {
+	var v validation
+	keyIDField(&v, in.KeyId, "keyId")
+	v.enum(in.KeySpec, "keySpec", dataKeySpecs)
+	v.intRange(in.NumberOfBytes, "numberOfBytes", 1, 1024)
+	grantTokensField(&v, in.GrantTokens)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if (in.KeySpec == nil) == (in.NumberOfBytes == nil) {
+		return nil, errorf(KindValidation, "Please specify either number of bytes or key spec.")
+	}
+	if err := recipientUnsupported(in.Recipient); err != nil {
+		return nil, err
+	}
+	n := 32
+	switch {
+	case in.NumberOfBytes != nil:
+		n = *in.NumberOfBytes
+	case *in.KeySpec == "AES_128":
+		n = 16
+	}
+	ck, err := s.cachedKey(ctx, c, op, *in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	k := &ck.key
+	if err := usableForCrypto(k); err != nil {
+		return nil, err
+	}
+	if err := symmetricKey(k, op, nil); err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	pt, blob, err := s.keyring.GenerateDataKey(ctx, materialRef(k, k.CurrentMaterial), n, in.EncryptionContext)
+	if err != nil {
+		return nil, s.internal(ctx, op, err)
+	}
+	out := &GenerateDataKeyOutput{CiphertextBlob: blob, KeyId: KeyARN(k.Region, k.Account, k.ID), KeyMaterialId: ck.materialIDs[k.CurrentMaterial]}
+	if withPlaintext {
+		out.Plaintext = pt
+	} else {
+		clear(pt)
+	}
+	return out, nil
+}
+
+// GenerateRandom returns random bytes from the keyring's generator.
+func (s *Service) GenerateRandom(ctx context.Context, c *Caller, in *GenerateRandomInput) (*GenerateRandomOutput, error) {
+	if in.NumberOfBytes == nil {
+		return nil, errorf(KindValidation, "NumberOfBytes is required.")
+	}
+	var v validation
+	v.intRange(in.NumberOfBytes, "numberOfBytes", 1, 1024)
+	v.str(in.CustomKeyStoreId, "customKeyStoreId", 1, 64)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if in.CustomKeyStoreId != nil {
+		return nil, errorf(KindCustomKeyStoreNotFound, "Custom key store %s does not exist.", *in.CustomKeyStoreId)
+	}
+	if err := recipientUnsupported(in.Recipient); err != nil {
+		return nil, err
+	}
+	b, err := s.keyring.Random(*in.NumberOfBytes)
+	if err != nil {
+		return nil, s.internal(ctx, "GenerateRandom", err)
+	}
+	return &GenerateRandomOutput{Plaintext: b}, nil
+}

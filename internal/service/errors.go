@@ -1,0 +1,92 @@
+package service
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Kind classifies a service error. Each kind corresponds to one AWS KMS
+// error; only internal/api knows the wire names. The zero Kind is invalid.
+type Kind int
+
+const (
+	_ Kind = iota
+	KindValidation
+	KindNotFound
+	KindAlreadyExists
+	KindInvalidAliasName
+	KindInvalidArn
+	KindInvalidMarker
+	KindDisabled
+	KindInvalidState
+	KindInvalidKeyUsage
+	KindUnsupportedOperation
+	KindLimitExceeded
+	KindTag
+	KindMalformedPolicy
+	KindAccessDenied
+	KindDryRun
+	KindIncorrectKey
+	KindInvalidCiphertext
+	KindInvalidGrantToken
+	KindCustomKeyStoreNotFound
+	KindInternal
+	KindUnavailable // the server cannot serve now (sealed, store down)
+)
+
+var kindNames = [...]string{
+	KindValidation:             "Validation",
+	KindNotFound:               "NotFound",
+	KindAlreadyExists:          "AlreadyExists",
+	KindInvalidAliasName:       "InvalidAliasName",
+	KindInvalidArn:             "InvalidArn",
+	KindInvalidMarker:          "InvalidMarker",
+	KindDisabled:               "Disabled",
+	KindInvalidState:           "InvalidState",
+	KindInvalidKeyUsage:        "InvalidKeyUsage",
+	KindUnsupportedOperation:   "UnsupportedOperation",
+	KindLimitExceeded:          "LimitExceeded",
+	KindTag:                    "Tag",
+	KindMalformedPolicy:        "MalformedPolicy",
+	KindAccessDenied:           "AccessDenied",
+	KindDryRun:                 "DryRun",
+	KindIncorrectKey:           "IncorrectKey",
+	KindInvalidCiphertext:      "InvalidCiphertext",
+	KindInvalidGrantToken:      "InvalidGrantToken",
+	KindCustomKeyStoreNotFound: "CustomKeyStoreNotFound",
+	KindInternal:               "Internal",
+	KindUnavailable:            "Unavailable",
+}
+
+func (k Kind) String() string {
+	if k <= 0 || int(k) >= len(kindNames) {
+		return fmt.Sprintf("Kind(%d)", int(k))
+	}
+	return kindNames[k]
+}
+
+// Error is a failure the client is told about. Message is safe to send: it
+// never holds key material or plaintext.
+type Error struct {
+	Kind    Kind
+	Message string
+}
+
+func (e *Error) Error() string { return e.Kind.String() + ": " + e.Message }
+
+func errorf(k Kind, format string, args ...any) *Error {
+	return &Error{Kind: k, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrDryRun is returned when a DryRun request would have succeeded.
+var ErrDryRun = &Error{Kind: KindDryRun, Message: "The request would have succeeded, but the DryRun option is set."}
+
+// KindOf returns the Kind of err, or KindInternal for errors that are not
+// service errors (they are logged, never shown).
+func KindOf(err error) Kind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return KindInternal
+}

@@ -1,0 +1,104 @@
+// Package service implements the AWS KMS operations: key states, key
+// references, validation that needs the key, and the calls into the store
+// and the keyring. It knows nothing of HTTP or of the wire names of errors;
+// internal/api maps its typed errors.
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/store"
+)
+
+// Store is the persistence the service needs.
+type Store interface {
+	CreateKey(ctx context.Context, k store.Key, m []store.KeyMaterial) error
+	Key(ctx context.Context, ref store.KeyRef) (store.Key, error)
+	ListKeys(ctx context.Context, account, region, after string, limit int) ([]store.Key, error)
+	UpdateKey(ctx context.Context, k store.Key) (store.Key, error)
+	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
+	CreateAlias(ctx context.Context, a store.Alias, maxPerKey int) error
+	Alias(ctx context.Context, account, region, name string) (store.Alias, error)
+	UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (store.Alias, error)
+	DeleteAlias(ctx context.Context, account, region, name string) error
+	ListAliases(ctx context.Context, account, region, targetKeyID, after string, limit int) ([]store.Alias, error)
+}
+
+// Keyring is the cryptographic boundary as the service uses it.
+type Keyring interface {
+	NewSymmetricMaterial(ref keyring.MaterialRef) (keyring.Wrapped, error)
+	Encrypt(ctx context.Context, ref keyring.MaterialRef, plaintext []byte, encCtx map[string]string) ([]byte, error)
+	Decrypt(ctx context.Context, blob []byte, encCtx map[string]string) (keyring.Header, []byte, error)
+	ReEncrypt(ctx context.Context, blob []byte, srcCtx map[string]string, dstRef keyring.MaterialRef, dstCtx map[string]string) (keyring.Header, []byte, error)
+	GenerateDataKey(ctx context.Context, ref keyring.MaterialRef, n int, encCtx map[string]string) (plaintext, blob []byte, err error)
+	Random(n int) ([]byte, error)
+}
+
+// Caller is the authenticated principal of a request and where it was sent.
+type Caller struct {
+	Account     string // 12-digit account ID
+	ARN         string // principal ARN
+	AccessKeyID string
+	Region      string // from the SigV4 credential scope
+}
+
+// Config holds the service's collaborators.
+type Config struct {
+	Store   Store
+	Keyring Keyring
+	// Now is the key clock (rotation, deletion); nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Service implements the KMS operations. It is safe for concurrent use.
+type Service struct {
+	store   Store
+	keyring Keyring
+	now     func() time.Time
+	log     *slog.Logger
+	cache   *keyCache
+}
+
+// New returns a Service.
+func New(c Config) *Service {
+	s := &Service{store: c.Store, keyring: c.Keyring, now: c.Now, log: c.Logger, cache: newKeyCache(100000)}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+// Limits that AWS documents.
+const (
+	maxAliasesPerKey = 50
+	maxTagsPerKey    = 50
+	maxPolicyBytes   = 32768
+)
+
+func newKeyID() string { return uuid.NewString() }
+
+func newMaterialID() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// internal wraps an unexpected error: it is logged with the operation and
+// the client sees a fixed message.
+func (s *Service) internal(ctx context.Context, op string, err error) error {
+	s.log.ErrorContext(ctx, "internal error", "op", op, "err", err)
+	return &Error{Kind: KindInternal, Message: "An internal error occurred."}
+}

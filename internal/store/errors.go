@@ -1,0 +1,23 @@
+package store
+
+import "errors"
+
+var (
+	// ErrNotFound means the record does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrExists means a record with the same identity already exists.
+	ErrExists = errors.New("store: already exists")
+	// ErrConflict means a compare-and-swap update lost a race: the record's
+	// version changed since it was read. Re-read and retry or report.
+	ErrConflict = errors.New("store: version conflict")
+	// ErrLimitExceeded means a per-resource limit would be exceeded.
+	ErrLimitExceeded = errors.New("store: limit exceeded")
+	// ErrNotInitialised means the database holds no domain record yet.
+	ErrNotInitialised = errors.New("store: database not initialised")
+	// ErrAlreadyInitialised means Bootstrap found an initialised database.
+	ErrAlreadyInitialised = errors.New("store: database already initialised")
+	// ErrSchemaTooNew means the database was migrated by a newer Trent.
+	ErrSchemaTooNew = errors.New("store: database schema is newer than this binary")
+	// ErrUnsupported means the backend does not offer the operation.
+	ErrUnsupported = errors.New("store: operation not supported by this backend")
+)

@@ -1,0 +1,147 @@
+// Package sqlite opens Trent's embedded default store: a SQLite database in
+// WAL mode with synchronous=FULL (every commit is fsync'd before it is
+// acknowledged), through the pure-Go modernc.org/sqlite driver.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/trentkms/trent/internal/store/sqlstore"
+)
+
+// Pragmas are set on every pooled connection, through the DSN, so that no
+// connection ever runs with weaker durability. (The driver runs
+// busy_timeout first whatever the order here.)
+var Pragmas = []string{
+	"busy_timeout(10000)",
+	"journal_mode(WAL)",
+	"synchronous(FULL)",
+	"foreign_keys(1)",
+	"secure_delete(1)",
+}
+
+// maxConns bounds the pool. SQLite has one writer at a time; the others are
+// readers, which WAL lets run alongside it.
+const maxConns = 8
+
+// DSN returns the connection string for the database file at path.
+func DSN(path string) string {
+	v := url.Values{}
+	for _, p := range Pragmas {
+		v.Add("_pragma", p)
+	}
+	// Write transactions take the write lock at BEGIN, so two writers never
+	// deadlock upgrading read locks. This also makes the migration
+	// transaction the migration lock.
+	v.Set("_txlock", "immediate")
+	// The name is a SQLite URI: '%', '?' and '#' in the path are escaped.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + esc.Replace(filepath.Clean(path)) + "?" + v.Encode()
+}
+
+// Open opens (creating if needed, with mode 0600) and migrates the database
+// at path. The returned store is safe for concurrent use; several processes
+// may open the same file, though one is the intended deployment.
+func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
+	if path == "" || strings.ContainsRune(path, 0) {
+		return nil, fmt.Errorf("open sqlite: invalid path %q", path)
+	}
+	// SQLite creates the -wal and -shm files with the database file's mode,
+	// so creating it here keeps all three private to the owner.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	db, err := sql.Open("sqlite", DSN(path))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	s, err := sqlstore.Open(ctx, db, Dialect())
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// Dialect returns the SQLite dialect for sqlstore.
+func Dialect() sqlstore.Dialect {
+	return sqlstore.Dialect{
+		Name:              "sqlite",
+		Blob:              "BLOB",
+		Text:              "TEXT",
+		ForUpdate:         "", // write transactions BEGIN IMMEDIATE
+		IsUniqueViolation: isUniqueViolation,
+		Backup:            backup,
+	}
+}
+
+func isUniqueViolation(err error) bool {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY || c == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+	}
+	return false
+}
+
+// backup writes a consistent snapshot with VACUUM INTO, which reads inside
+// one transaction while the server keeps serving. path must not exist; the
+// file is created with mode 0600 and fsync'd, with its directory, before
+// backup returns. On error no file is left behind.
+func backup(ctx context.Context, db *sql.DB, path string) (err error) {
+	if path == "" || strings.ContainsRune(path, 0) {
+		return fmt.Errorf("backup: invalid path %q", path)
+	}
+	// VACUUM INTO accepts an existing empty file; creating it first
+	// refuses to overwrite and sets the mode.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	defer func() {
+		if cerr := f.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("backup to %s: %w", path, cerr)
+		}
+		if err != nil {
+			os.Remove(path)
+		}
+	}()
+	if _, err := db.ExecContext(ctx, `VACUUM INTO $1`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("backup to %s: sync: %w", path, err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}

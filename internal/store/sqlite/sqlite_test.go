@@ -1,0 +1,185 @@
+package sqlite_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trentkms/trent/internal/store"
+	"github.com/trentkms/trent/internal/store/sqlite"
+	"github.com/trentkms/trent/internal/store/storetest"
+)
+
+func openTemp(t *testing.T) store.Store {
+	t.Helper()
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "trent.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, openTemp)
+}
+
+func TestReopen(t *testing.T) {
+	storetest.RunReopen(t, func(t *testing.T) storetest.Opener {
+		path := filepath.Join(t.TempDir(), "trent.db")
+		return func(ctx context.Context) (store.Store, error) { return sqlite.Open(ctx, path) }
+	})
+}
+
+// TestPragmas checks every connection of a full pool, held at once so that
+// each is a distinct connection, for the durability settings.
+func TestPragmas(t *testing.T) {
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "trent.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	db := s.SQL()
+	const n = 8 // the pool's size
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		if conns[i], err = db.Conn(t.Context()); err != nil {
+			t.Fatalf("Conn %d: %v", i, err)
+		}
+		defer conns[i].Close()
+	}
+	for i, c := range conns {
+		for _, p := range []struct {
+			pragma string
+			want   string
+		}{
+			{"synchronous", "2"}, // FULL
+			{"journal_mode", "wal"},
+			{"foreign_keys", "1"},
+			{"busy_timeout", "10000"},
+			{"secure_delete", "1"},
+		} {
+			var got string
+			if err := c.QueryRowContext(t.Context(), "PRAGMA "+p.pragma).Scan(&got); err != nil {
+				t.Fatalf("conn %d: PRAGMA %s: %v", i, p.pragma, err)
+			}
+			if got != p.want {
+				t.Errorf("conn %d: PRAGMA %s = %s, want %s", i, p.pragma, got, p.want)
+			}
+		}
+	}
+}
+
+func TestFileMode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trent.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	storetest.Populate(t, s)
+	for _, name := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatalf("stat: %v", err)
+		}
+		if got := fi.Mode().Perm(); got != 0o600 {
+			t.Errorf("mode of %s = %v, want %v", filepath.Base(name), got, fs.FileMode(0o600))
+		}
+	}
+}
+
+// TestAwkwardPath checks that characters with a meaning in SQLite URIs are
+// taken literally.
+func TestAwkwardPath(t *testing.T) {
+	root := t.TempDir()
+	const awkward = "a dir %41?x=1#frag"
+	path := filepath.Join(root, awkward, "trent.db")
+	if err := os.Mkdir(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	storetest.Populate(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+		t.Errorf("database not at the given path: %v, %v", fi, err)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Name() != awkward {
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("files beside the database directory: %q, want only %q", names, awkward)
+	}
+	s, err = sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer s.Close()
+	storetest.Check(t, s)
+}
+
+func TestBackup(t *testing.T) {
+	dir := t.TempDir()
+	s, err := sqlite.Open(t.Context(), filepath.Join(dir, "trent.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	storetest.Populate(t, s)
+
+	backup := filepath.Join(dir, "backup.db")
+	if err := s.Backup(t.Context(), backup); err != nil {
+		t.Fatalf("Backup: %v", err)
+	}
+	fi, err := os.Stat(backup)
+	if err != nil {
+		t.Fatalf("stat backup: %v", err)
+	}
+	if got := fi.Mode().Perm(); got != 0o600 {
+		t.Errorf("backup mode = %v, want %v", got, fs.FileMode(0o600))
+	}
+
+	// A write after the backup is not in it.
+	if err := s.DeleteAlias(t.Context(), "111122223333", "us-east-1", "alias/two"); err != nil {
+		t.Fatalf("DeleteAlias: %v", err)
+	}
+	b, err := sqlite.Open(t.Context(), backup)
+	if err != nil {
+		t.Fatalf("open backup: %v", err)
+	}
+	defer b.Close()
+	storetest.Check(t, b)
+
+	// An existing file is never overwritten.
+	if err := s.Backup(t.Context(), backup); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("Backup over an existing file: got error %v, want %v", err, fs.ErrExist)
+	}
+	storetest.Check(t, b)
+}
+
+func TestBackupFailureLeavesNoFile(t *testing.T) {
+	s := openTemp(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	path := filepath.Join(t.TempDir(), "backup.db")
+	if err := s.Backup(ctx, path); err == nil {
+		t.Fatalf("Backup with a cancelled context: got nil error, want one")
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("stat after a failed Backup: got error %v, want %v", err, fs.ErrNotExist)
+	}
+}

@@ -1,0 +1,188 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/trentkms/trent/internal/store"
+)
+
+const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material`
+
+func scanKey(sc scanner) (store.Key, error) {
+	var k store.Key
+	var created, multi, deletion, cur int64
+	var tags string
+	err := sc.Scan(&k.Account, &k.Region, &k.ID, &k.Version, &created, &k.Description, &k.KeySpec, &k.KeyUsage,
+		&k.Origin, &k.State, &multi, &deletion, &k.Policy, &tags, &cur)
+	if err != nil {
+		return store.Key{}, err
+	}
+	k.CreatedAt, k.MultiRegion, k.DeletionDate, k.CurrentMaterial = fromNanos(created), multi != 0, fromNanos(deletion), uint32(cur)
+	if tags != "" {
+		if err := json.Unmarshal([]byte(tags), &k.Tags); err != nil {
+			return store.Key{}, fmt.Errorf("decode tags of key %s: %w", k.ID, err)
+		}
+	}
+	return k, nil
+}
+
+func encodeTags(tags []store.Tag) (string, error) {
+	if len(tags) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(tags)
+	if err != nil {
+		return "", fmt.Errorf("encode tags: %w", err)
+	}
+	return string(b), nil
+}
+
+// CreateKey implements store.Store.
+func (s *DB) CreateKey(ctx context.Context, k store.Key, ms []store.KeyMaterial) error {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return err
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			k.Account, k.Region, k.ID, nanos(k.CreatedAt), k.Description, k.KeySpec, k.KeyUsage, k.Origin, k.State,
+			b2i(k.MultiRegion), nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial))
+		if err != nil {
+			return fmt.Errorf("insert key %s: %w", k.ID, s.mapInsertErr(err))
+		}
+		for _, m := range ms {
+			_, err := tx.ExecContext(ctx, `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				k.Account, k.Region, k.ID, int64(m.Version), m.MaterialID, m.Wrapped, nanos(m.CreatedAt))
+			if err != nil {
+				return fmt.Errorf("insert material %d of key %s: %w", m.Version, k.ID, s.mapInsertErr(err))
+			}
+		}
+		return nil
+	})
+}
+
+// Key implements store.Store.
+func (s *DB) Key(ctx context.Context, ref store.KeyRef) (store.Key, error) {
+	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyCols+` FROM keys WHERE account = $1 AND region = $2 AND id = $3`,
+		ref.Account, ref.Region, ref.ID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Key{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Key{}, fmt.Errorf("read key %s: %w", ref.ID, err)
+	}
+	return k, nil
+}
+
+// keyExists reports whether the key exists, locking its row until tx ends
+// where the dialect locks rows.
+func (s *DB) keyExists(ctx context.Context, tx *sql.Tx, account, region, id string) (bool, error) {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM keys WHERE account = $1 AND region = $2 AND id = $3`+s.d.ForUpdate,
+		account, region, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read key %s: %w", id, err)
+	}
+	return true, nil
+}
+
+// ListKeys implements store.Store.
+func (s *DB) ListKeys(ctx context.Context, account, region, after string, limit int) ([]store.Key, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM keys WHERE account = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4`,
+		account, region, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Key
+	for rows.Next() {
+		k, err := scanKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list keys: %w", err)
+	}
+	return out, nil
+}
+
+// UpdateKey implements store.Store. The stored record is read back with
+// RETURNING, so fields UpdateKey does not change come from the database,
+// not from k.
+func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return store.Key{}, err
+	}
+	var out store.Key
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = scanKey(tx.QueryRowContext(ctx, `UPDATE keys
+			SET version = version + 1, description = $1, state = $2, deletion_date = $3, policy = $4, tags = $5, current_material = $6
+			WHERE account = $7 AND region = $8 AND id = $9 AND version = $10
+			RETURNING `+keyCols,
+			k.Description, k.State, nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
+			k.Account, k.Region, k.ID, k.Version))
+		if errors.Is(err, sql.ErrNoRows) {
+			ok, err := s.keyExists(ctx, tx, k.Account, k.Region, k.ID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return store.ErrNotFound
+			}
+			return store.ErrConflict
+		}
+		if err != nil {
+			return fmt.Errorf("update key %s: %w", k.ID, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Key{}, err
+	}
+	return out, nil
+}
+
+// KeyMaterials implements store.Store.
+func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT version, material_id, wrapped, created_at FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY version`,
+		ref.Account, ref.Region, ref.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
+	}
+	defer rows.Close()
+	var out []store.KeyMaterial
+	for rows.Next() {
+		var m store.KeyMaterial
+		var v, created int64
+		if err := rows.Scan(&v, &m.MaterialID, &m.Wrapped, &created); err != nil {
+			return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
+		}
+		m.Version, m.CreatedAt = uint32(v), fromNanos(created)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
+	}
+	if len(out) == 0 {
+		// A key without material (origin EXTERNAL, not yet imported) is not
+		// the same as no key.
+		if _, err := s.Key(ctx, ref); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

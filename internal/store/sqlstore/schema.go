@@ -1,0 +1,131 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/trentkms/trent/internal/store"
+)
+
+// migrations[i] brings the schema from version i to i+1. Each is a list of
+// statements separated by ";" in which {{text}} and {{blob}} stand for the
+// dialect's column types. Published migrations are never edited; a change
+// is a new entry.
+var migrations = []string{
+	`CREATE TABLE domain (
+		id INTEGER PRIMARY KEY,
+		wrapped_key {{blob}} NOT NULL,
+		key_check {{blob}} NOT NULL,
+		seal_type {{text}} NOT NULL,
+		created_at BIGINT NOT NULL
+	);
+	CREATE TABLE accounts (
+		id {{text}} PRIMARY KEY,
+		created_at BIGINT NOT NULL,
+		pending_credentials BIGINT NOT NULL DEFAULT 0
+	);
+	CREATE TABLE access_keys (
+		id {{text}} PRIMARY KEY,
+		account_id {{text}} NOT NULL REFERENCES accounts (id),
+		principal_arn {{text}} NOT NULL,
+		wrapped_secret {{blob}} NOT NULL,
+		active BIGINT NOT NULL,
+		created_at BIGINT NOT NULL
+	);
+	CREATE INDEX access_keys_account ON access_keys (account_id);
+	CREATE TABLE keys (
+		account {{text}} NOT NULL,
+		region {{text}} NOT NULL,
+		id {{text}} NOT NULL,
+		version BIGINT NOT NULL,
+		created_at BIGINT NOT NULL,
+		description {{text}} NOT NULL,
+		key_spec {{text}} NOT NULL,
+		key_usage {{text}} NOT NULL,
+		origin {{text}} NOT NULL,
+		state {{text}} NOT NULL,
+		multi_region BIGINT NOT NULL,
+		deletion_date BIGINT NOT NULL,
+		policy {{text}} NOT NULL,
+		tags {{text}} NOT NULL,
+		current_material BIGINT NOT NULL,
+		PRIMARY KEY (account, region, id)
+	);
+	CREATE TABLE key_materials (
+		account {{text}} NOT NULL,
+		region {{text}} NOT NULL,
+		key_id {{text}} NOT NULL,
+		version BIGINT NOT NULL,
+		material_id {{text}} NOT NULL,
+		wrapped {{blob}} NOT NULL,
+		created_at BIGINT NOT NULL,
+		PRIMARY KEY (account, region, key_id, version),
+		FOREIGN KEY (account, region, key_id) REFERENCES keys (account, region, id) ON DELETE CASCADE
+	);
+	CREATE TABLE aliases (
+		account {{text}} NOT NULL,
+		region {{text}} NOT NULL,
+		name {{text}} NOT NULL,
+		target_key_id {{text}} NOT NULL,
+		version BIGINT NOT NULL,
+		created_at BIGINT NOT NULL,
+		updated_at BIGINT NOT NULL,
+		PRIMARY KEY (account, region, name)
+	);
+	CREATE INDEX aliases_target ON aliases (account, region, target_key_id);`,
+}
+
+// SchemaVersion returns the schema version this binary writes.
+func SchemaVersion() int { return len(migrations) }
+
+// migrate brings the schema up to SchemaVersion in one transaction, under
+// the dialect's lock, so that several processes opening one database at
+// once apply each migration exactly once.
+func (s *DB) migrate(ctx context.Context) error {
+	if s.d.Lock != nil {
+		release, err := s.d.Lock(ctx, s.db)
+		if err != nil {
+			return fmt.Errorf("take migration lock: %w", err)
+		}
+		defer release()
+	}
+	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
+			return fmt.Errorf("create schema_version: %w", err)
+		}
+		var v int
+		err := tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+				return fmt.Errorf("init schema_version: %w", err)
+			}
+		case err != nil:
+			return fmt.Errorf("read schema version: %w", err)
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("%w: database has schema %d, this binary knows %d", store.ErrSchemaTooNew, v, len(migrations))
+		}
+		if v == len(migrations) {
+			return nil
+		}
+		for i := v; i < len(migrations); i++ {
+			for _, stmt := range strings.Split(types.Replace(migrations[i]), ";") {
+				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("migration %d: %w", i+1, err)
+				}
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = $1`, len(migrations)); err != nil {
+			return fmt.Errorf("write schema version: %w", err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,302 @@
+// Package sqlstore implements store.Store over database/sql. The SQL is
+// written once, in the subset that SQLite and PostgreSQL share ($N
+// placeholders bound by number, BIGINT, UPDATE ... RETURNING); an engine
+// package (store/sqlite, store/postgres) opens the connection, names its
+// Dialect and calls Open.
+//
+// Timestamps are stored as Unix nanoseconds (0 for the zero time) and read
+// back in UTC; booleans as 0 or 1; tags as a JSON array, in order.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/trentkms/trent/internal/store"
+)
+
+// Dialect is what differs between engines.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Blob is the column type for byte strings (BLOB or BYTEA); it replaces
+	// {{blob}} in the schema.
+	Blob string
+	// Text is the column type for strings. Every text column must compare
+	// and sort bytewise, so that listing order and pagination do not depend
+	// on the server's locale: "TEXT" on SQLite (BINARY is its default
+	// collation), `TEXT COLLATE "C"` on PostgreSQL. It replaces {{text}}.
+	Text string
+	// ForUpdate is appended to a SELECT that must lock the row it reads
+	// until the transaction ends (" FOR UPDATE"). It is empty where write
+	// transactions are already serialised (SQLite's BEGIN IMMEDIATE).
+	ForUpdate string
+	// IsUniqueViolation reports whether err is a unique-constraint failure.
+	IsUniqueViolation func(err error) bool
+	// Lock serialises migrations across processes; it returns the release
+	// function. Nil when the migration transaction itself is the lock
+	// (SQLite, where it begins IMMEDIATE).
+	Lock func(ctx context.Context, db *sql.DB) (release func(), err error)
+	// Backup writes a consistent copy to path, or is nil.
+	Backup func(ctx context.Context, db *sql.DB, path string) error
+}
+
+// DB is a store.Store backed by database/sql. It is safe for concurrent use.
+type DB struct {
+	db *sql.DB
+	d  Dialect
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open migrates the schema (under the dialect's lock) and returns the store.
+// It returns an error wrapping store.ErrSchemaTooNew when the database was
+// written by a newer Trent. On success the returned DB owns db and closes it
+// on Close; on error db is left to the caller. Open panics if d lacks Blob,
+// Text or IsUniqueViolation.
+func Open(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
+	if d.Blob == "" || d.Text == "" || d.IsUniqueViolation == nil {
+		panic("sqlstore: incomplete Dialect " + d.Name)
+	}
+	s := &DB{db: db, d: d}
+	if err := s.migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SQL returns the underlying handle, for engine-specific checks and tests.
+func (s *DB) SQL() *sql.DB { return s.db }
+
+// Close closes the database.
+func (s *DB) Close() error { return s.db.Close() }
+
+// Backup implements store.Store.
+func (s *DB) Backup(ctx context.Context, path string) error {
+	if s.d.Backup == nil {
+		return store.ErrUnsupported
+	}
+	return s.d.Backup(ctx, s.db, path)
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func b2i(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// tx runs fn in a transaction and commits it.
+func (s *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (s *DB) mapInsertErr(err error) error {
+	if err != nil && s.d.IsUniqueViolation(err) {
+		return store.ErrExists
+	}
+	return err
+}
+
+// affected returns the row count of an INSERT, UPDATE or DELETE.
+func affected(res sql.Result) (int64, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("rows affected: %w", err)
+	}
+	return n, nil
+}
+
+// checkLimit rejects a page size the engines would treat differently
+// (SQLite reads a negative LIMIT as "no limit", PostgreSQL refuses it).
+func checkLimit(limit int) error {
+	if limit < 1 {
+		return fmt.Errorf("invalid page size %d: must be at least 1", limit)
+	}
+	return nil
+}
+
+// Domain implements store.Store.
+func (s *DB) Domain(ctx context.Context) (store.Domain, error) {
+	var d store.Domain
+	var created int64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT wrapped_key, key_check, seal_type, created_at FROM domain WHERE id = 1`).
+		Scan(&d.WrappedKey, &d.KeyCheck, &d.SealType, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Domain{}, store.ErrNotInitialised
+	}
+	if err != nil {
+		return store.Domain{}, fmt.Errorf("read domain: %w", err)
+	}
+	d.CreatedAt = fromNanos(created)
+	return d, nil
+}
+
+// Bootstrap implements store.Store.
+func (s *DB) Bootstrap(ctx context.Context, d store.Domain, a store.Account, k store.AccessKey) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx,
+			`INSERT INTO domain (id, wrapped_key, key_check, seal_type, created_at) VALUES (1, $1, $2, $3, $4)`,
+			d.WrappedKey, d.KeyCheck, d.SealType, nanos(d.CreatedAt))
+		if err != nil {
+			if s.d.IsUniqueViolation(err) {
+				return store.ErrAlreadyInitialised
+			}
+			return fmt.Errorf("insert domain: %w", err)
+		}
+		return s.insertAccount(ctx, tx, a, k)
+	})
+}
+
+func (s *DB) insertAccount(ctx context.Context, tx *sql.Tx, a store.Account, k store.AccessKey) error {
+	_, err := tx.ExecContext(ctx,
+		`INSERT INTO accounts (id, created_at, pending_credentials) VALUES ($1, $2, $3)`,
+		a.ID, nanos(a.CreatedAt), b2i(a.PendingCredentials))
+	if err != nil {
+		return fmt.Errorf("insert account %s: %w", a.ID, s.mapInsertErr(err))
+	}
+	_, err = tx.ExecContext(ctx,
+		`INSERT INTO access_keys (`+accessKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
+		k.ID, k.AccountID, k.PrincipalARN, k.WrappedSecret, b2i(k.Active), nanos(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert access key %s: %w", k.ID, s.mapInsertErr(err))
+	}
+	return nil
+}
+
+// SetCredentialsDelivered implements store.Store.
+func (s *DB) SetCredentialsDelivered(ctx context.Context, accountID string) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET pending_credentials = 0 WHERE id = $1`, accountID)
+	if err != nil {
+		return fmt.Errorf("update account %s: %w", accountID, err)
+	}
+	n, err := affected(res)
+	if err != nil {
+		return fmt.Errorf("update account %s: %w", accountID, err)
+	}
+	if n == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// CreateAccount implements store.Store.
+func (s *DB) CreateAccount(ctx context.Context, a store.Account, k store.AccessKey) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return s.insertAccount(ctx, tx, a, k) })
+}
+
+// Account implements store.Store.
+func (s *DB) Account(ctx context.Context, id string) (store.Account, error) {
+	var a store.Account
+	var created, pending int64
+	err := s.db.QueryRowContext(ctx, `SELECT id, created_at, pending_credentials FROM accounts WHERE id = $1`, id).
+		Scan(&a.ID, &created, &pending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.Account{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.Account{}, fmt.Errorf("read account %s: %w", id, err)
+	}
+	a.CreatedAt, a.PendingCredentials = fromNanos(created), pending != 0
+	return a, nil
+}
+
+// ListAccounts implements store.Store.
+func (s *DB) ListAccounts(ctx context.Context) ([]store.Account, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, created_at, pending_credentials FROM accounts ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		var a store.Account
+		var created, pending int64
+		if err := rows.Scan(&a.ID, &created, &pending); err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		a.CreatedAt, a.PendingCredentials = fromNanos(created), pending != 0
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}
+
+const accessKeyCols = `id, account_id, principal_arn, wrapped_secret, active, created_at`
+
+func scanAccessKey(sc scanner) (store.AccessKey, error) {
+	var k store.AccessKey
+	var active, created int64
+	if err := sc.Scan(&k.ID, &k.AccountID, &k.PrincipalARN, &k.WrappedSecret, &active, &created); err != nil {
+		return store.AccessKey{}, err
+	}
+	k.Active, k.CreatedAt = active != 0, fromNanos(created)
+	return k, nil
+}
+
+// AccessKey implements store.Store.
+func (s *DB) AccessKey(ctx context.Context, id string) (store.AccessKey, error) {
+	k, err := scanAccessKey(s.db.QueryRowContext(ctx, `SELECT `+accessKeyCols+` FROM access_keys WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return store.AccessKey{}, store.ErrNotFound
+	}
+	if err != nil {
+		return store.AccessKey{}, fmt.Errorf("read access key %s: %w", id, err)
+	}
+	return k, nil
+}
+
+// AccessKeysOf implements store.Store.
+func (s *DB) AccessKeysOf(ctx context.Context, accountID string) ([]store.AccessKey, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+accessKeyCols+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, id`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("list access keys: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AccessKey
+	for rows.Next() {
+		k, err := scanAccessKey(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list access keys: %w", err)
+		}
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list access keys: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,189 @@
+// Package store declares Trent's persistence interface and the records it
+// keeps. Implementations live in store/sqlite and store/postgres; the
+// conformance suite in store/storetest runs against every implementation.
+//
+// Contracts shared by every method:
+//   - ctx is honoured for cancellation; a method that returns an error has
+//     changed nothing.
+//   - A method that returns nil has committed its change durably (fsync'd on
+//     SQLite, committed on PostgreSQL) before returning.
+//   - Records carry a Version. Update methods are compare-and-swap: they
+//     succeed only when the stored version equals the version passed in, and
+//     return ErrConflict otherwise. A successful update stores Version+1.
+//   - Secrets and key material reach the store only wrapped by the keyring.
+//   - Implementations are safe for concurrent use, also by several processes
+//     sharing one database.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the persistence interface of a Trent node.
+type Store interface {
+	// Domain returns the wrapped domain key and its check value, or
+	// ErrNotInitialised when the database has never been initialised.
+	Domain(ctx context.Context) (Domain, error)
+	// Bootstrap initialises an empty database in one transaction: the domain
+	// record, the first account, its root principal and access key. It
+	// returns ErrAlreadyInitialised (and changes nothing) when another
+	// process got there first.
+	Bootstrap(ctx context.Context, d Domain, a Account, k AccessKey) error
+	// SetCredentialsDelivered clears the account's PendingCredentials flag
+	// once the credentials file is durably written; ErrNotFound if the
+	// account does not exist.
+	SetCredentialsDelivered(ctx context.Context, accountID string) error
+
+	// CreateAccount adds an account with its root access key in one
+	// transaction; ErrExists if the account ID or the access key ID is taken.
+	CreateAccount(ctx context.Context, a Account, k AccessKey) error
+	// Account returns one account or ErrNotFound.
+	Account(ctx context.Context, id string) (Account, error)
+	// ListAccounts returns every account ordered by ID.
+	ListAccounts(ctx context.Context) ([]Account, error)
+	// AccessKey returns an access key or ErrNotFound.
+	AccessKey(ctx context.Context, id string) (AccessKey, error)
+	// AccessKeysOf returns an account's access keys ordered by creation
+	// (none, and no error, for an unknown account).
+	AccessKeysOf(ctx context.Context, accountID string) ([]AccessKey, error)
+
+	// CreateKey stores a new key (with Version 1, whatever k.Version holds)
+	// and its materials in one transaction; ErrExists if the key ID is taken
+	// in that account and region.
+	CreateKey(ctx context.Context, k Key, m []KeyMaterial) error
+	// Key returns a key or ErrNotFound.
+	Key(ctx context.Context, ref KeyRef) (Key, error)
+	// ListKeys returns up to limit keys of an account and region ordered by
+	// key ID, starting after the key ID `after` ("" for the first page;
+	// it need not exist). IDs compare bytewise on every engine. limit must
+	// be at least 1; otherwise ListKeys returns an error.
+	ListKeys(ctx context.Context, account, region, after string, limit int) ([]Key, error)
+	// UpdateKey replaces a key's mutable fields (Description, State,
+	// DeletionDate, Policy, Tags, CurrentMaterial) if k.Version matches the
+	// stored version (ErrConflict otherwise, ErrNotFound if it is gone) and
+	// returns the stored record with its new version. The other fields keep
+	// their stored values whatever k holds, and the result shows them.
+	UpdateKey(ctx context.Context, k Key) (Key, error)
+	// KeyMaterials returns a key's backing material versions in order;
+	// none for a key that has no material yet (origin EXTERNAL before
+	// import), ErrNotFound if the key does not exist.
+	KeyMaterials(ctx context.Context, ref KeyRef) ([]KeyMaterial, error)
+
+	// CreateAlias adds an alias (with Version 1) if its target key exists in
+	// the alias's account and region (ErrNotFound otherwise), the name is
+	// free there (ErrExists otherwise) and the target has fewer than
+	// maxPerKey aliases (ErrLimitExceeded otherwise; maxPerKey <= 0 means no
+	// limit). The limit holds under concurrent writers.
+	CreateAlias(ctx context.Context, a Alias, maxPerKey int) error
+	// Alias returns an alias or ErrNotFound.
+	Alias(ctx context.Context, account, region, name string) (Alias, error)
+	// UpdateAlias sets an alias's TargetKeyID and UpdatedAt if a.Version
+	// matches the stored version (ErrConflict otherwise), subject to the
+	// same target and limit checks as CreateAlias; ErrNotFound if the alias
+	// or its new target does not exist. It returns the stored record with
+	// its new version.
+	UpdateAlias(ctx context.Context, a Alias, maxPerKey int) (Alias, error)
+	// DeleteAlias removes an alias or returns ErrNotFound.
+	DeleteAlias(ctx context.Context, account, region, name string) error
+	// ListAliases returns up to limit aliases of an account and region
+	// ordered bytewise by name, after the name `after`; targetKeyID filters
+	// when set. limit must be at least 1, as for ListKeys.
+	ListAliases(ctx context.Context, account, region, targetKeyID, after string, limit int) ([]Alias, error)
+
+	// Backup writes a consistent copy of the database to path, which must
+	// not exist (SQLite), or returns ErrUnsupported.
+	Backup(ctx context.Context, path string) error
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Domain is the database's root record.
+type Domain struct {
+	// WrappedKey is the domain key wrapped by the root of trust (seal).
+	WrappedKey []byte
+	// KeyCheck is a check value computed from the unwrapped domain key,
+	// used to detect a wrong root key before anything is written.
+	KeyCheck []byte
+	// SealType names the seal provider that wrapped the key ("file").
+	SealType  string
+	CreatedAt time.Time
+}
+
+// Account is a tenant: a 12-digit AWS-style account ID.
+type Account struct {
+	ID        string
+	CreatedAt time.Time
+	// PendingCredentials is true until the bootstrap administrator's
+	// credentials file has been written.
+	PendingCredentials bool
+}
+
+// AccessKey is a principal's long-term credential.
+type AccessKey struct {
+	ID        string // AKIA...
+	AccountID string
+	// PrincipalARN is the principal the key signs as, for example
+	// arn:aws:iam::111122223333:root.
+	PrincipalARN string
+	// WrappedSecret is the secret access key wrapped by the keyring.
+	WrappedSecret []byte
+	Active        bool
+	CreatedAt     time.Time
+}
+
+// KeyRef names a KMS key.
+type KeyRef struct {
+	Account, Region, ID string
+}
+
+// Key is a KMS key's metadata. Material lives in KeyMaterial records.
+type Key struct {
+	Account     string
+	Region      string
+	ID          string
+	Version     int64 // record version for compare-and-swap
+	CreatedAt   time.Time
+	Description string
+	KeySpec     string
+	KeyUsage    string
+	Origin      string
+	State       string // KMS KeyState: Enabled, Disabled, PendingDeletion, ...
+	MultiRegion bool
+	// DeletionDate is set while the key is pending deletion.
+	DeletionDate time.Time
+	// Policy is the key policy document, verbatim.
+	Policy string
+	// Tags in the order they were first added.
+	Tags []Tag
+	// CurrentMaterial is the material version new encryptions use.
+	CurrentMaterial uint32
+}
+
+// Ref returns the key's reference.
+func (k *Key) Ref() KeyRef { return KeyRef{Account: k.Account, Region: k.Region, ID: k.ID} }
+
+// Tag is a KMS resource tag.
+type Tag struct {
+	Key, Value string
+}
+
+// KeyMaterial is one backing key version, wrapped under the domain key.
+type KeyMaterial struct {
+	Version uint32
+	// MaterialID is the 64-hex KeyMaterialId AWS reports.
+	MaterialID string
+	Wrapped    []byte
+	CreatedAt  time.Time
+}
+
+// Alias is a friendly name for a key.
+type Alias struct {
+	Account     string
+	Region      string
+	Name        string // alias/...
+	TargetKeyID string
+	Version     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
