@@ -180,6 +180,9 @@ func (n *node) bootstrap(ctx context.Context, d *dataFlags) error {
 
 func (n *node) materialSource(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
 	ms, err := n.store.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("key %s: %w", ref.KeyID, keyring.ErrMaterialNotFound)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,7 @@ var regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-\d+$`)
 // parseRegions turns "us-east-1,eu-west-1" or "*" into a predicate.
 func parseRegions(s string) (func(string) bool, error) {
 	if s == "*" {
-		return func(r string) bool { return regionRE.MatchString(r) }, nil
+		return func(r string) bool { return len(r) <= 32 && regionRE.MatchString(r) }, nil
 	}
 	set := map[string]bool{}
 	for _, r := range strings.Split(s, ",") {

@@ -70,8 +70,8 @@ type File struct {
 	id   [idSize]byte // public
 
 	mu sync.RWMutex // guards wrapKey and closed
-	// wrapKey is behind a pointer so that even a File printed through
-	// reflection (a copy, which vet reports) shows an address, not bytes.
+	// wrapKey is behind a pointer, which %v of a copied File (vet reports
+	// copies) shows as an address; Format covers *File.
 	wrapKey *[sha256.Size]byte // zeroed by Close
 	closed  bool
 }

@@ -318,3 +318,34 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestKnownAnswer unwraps a blob made independently (Python's cryptography
+// package) from the format in docs/ciphertext-format.md §4: root key
+// 32 × 0x11, domain key 00..1f, IV 12 × 0x22.
+func TestKnownAnswer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seal.key")
+	content := "trent-root-key-v1\nERERERERERERERERERERERERERERERERERERERERERE=\n"
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, _ := hex.DecodeString("01869481670513d1bd2222222222222222222222229d875e0fca2b7ceb496d7a6f4d1080c35cc69aee0d2b5f3a8dfc2723fc35798560bae85f258afa2fb2b12ff1ec82311b")
+	got, err := f.Unwrap(t.Context(), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]byte, 32)
+	for i := range want {
+		want[i] = byte(i)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("Unwrap = %x, want %x", got, want)
+	}
+	if string(encodeKeyFile(bytes.Repeat([]byte{0x11}, 32))) != content {
+		t.Error("encodeKeyFile does not match the documented file format")
+	}
+}

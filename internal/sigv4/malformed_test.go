@@ -330,3 +330,59 @@ func TestVerifierMisuse(t *testing.T) {
 	v := &Verifier{Service: "kms", AllowRegion: func(string) bool { return true }}
 	v.Verify(context.Background(), vanilla(t), nil) //nolint:errcheck // panics
 }
+
+func TestCanonicalHelpers(t *testing.T) {
+	key := func(name string) string {
+		var b [maxCanonicalKey]byte
+		return string(b[:canonicalHeaderKey(b[:], name)])
+	}
+	for name, want := range map[string]string{
+		"x-amz-date": "X-Amz-Date", "content-md5": "Content-Md5", "X-AMZ-TARGET": "X-Amz-Target",
+		"my_header": "My_header", "bad name": "bad name", "a": "A", "": "",
+	} {
+		if got := key(name); got != want {
+			t.Errorf("canonicalHeaderKey(%q) = %q, want %q", name, got, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"": "/", "/": "/", "//": "/", "/a/": "/a/", "a/b": "a/b", "/a/../../b": "/b", "/a/.": "/a", "/%2e%2e/a": "/%2e%2e/a",
+	} {
+		if got := normalizePath(in); got != want {
+			t.Errorf("normalizePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, tc := range []struct{ scheme, host, want string }{
+		{"https", "kms.us-east-1.amazonaws.com:443", "kms.us-east-1.amazonaws.com"},
+		{"http", "localhost:80", "localhost"},
+		{"http", "localhost:443", "localhost:443"},
+		{"https", "127.0.0.1:8443", "127.0.0.1:8443"},
+	} {
+		if got := stripDefaultPort(tc.scheme, tc.host); got != tc.want {
+			t.Errorf("stripDefaultPort(%q, %q) = %q, want %q", tc.scheme, tc.host, got, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		u    *url.URL
+		want string
+	}{
+		{&url.URL{}, "/"},
+		{&url.URL{Path: "/a b"}, "/a%20b"},
+		{&url.URL{Opaque: "//host/x%2Fy?q"}, "/x%2Fy"},
+		{&url.URL{Opaque: "//host"}, "/"},
+	} {
+		if got := urlPath(tc.u); got != tc.want {
+			t.Errorf("urlPath(%#v) = %q, want %q", tc.u, got, tc.want)
+		}
+	}
+	r := &http.Request{Header: http.Header{"Host": {"from-header"}}, URL: &url.URL{Host: "from-url"}}
+	if got := hostOf(r); got != "from-header" {
+		t.Errorf("hostOf = %q, want from-header", got)
+	}
+	r.Header.Del("Host")
+	if got := hostOf(r); got != "from-url" {
+		t.Errorf("hostOf = %q, want from-url", got)
+	}
+	if got := string(appendHeaderValue(nil, " \t a   b \t c  ")); got != "a b \t c" {
+		t.Errorf("appendHeaderValue = %q", got)
+	}
+}

@@ -6,7 +6,8 @@
 // Kind and Message are what AWS answers for the same request. The client
 // side is Signer, for the load generator and tests. Canonicalisation follows
 // AWS's SigV4 test suite (copied under testdata/) for services other than
-// S3; presigned (query-string) authentication is not supported.
+// S3. Presigned (query-string) authentication is not supported: a request
+// authenticated only by its query string is answered as KindMissingAuth.
 package sigv4
 
 import (
@@ -22,20 +23,24 @@ import (
 	"time"
 )
 
-// Credential is what a Lookup returns for an access key ID.
+// Credential is what a Lookup returns for an access key ID. Treat it as
+// immutable once a Lookup has returned it: to change a secret, return a new
+// *Credential.
 type Credential struct {
 	Secret []byte // the secret access key; the verifier never logs or returns it
 	Handle any    // opaque to the verifier, returned in Result (the caller's principal)
 }
 
 // Lookup finds an access key. It returns ErrUnknownAccessKey (wrapped is
-// fine) when the key does not exist or is not usable. It must be fast (the
-// caller caches) and safe for concurrent use. It must return a new
-// *Credential whenever the secret changes: Verify reuses a derived signing
-// key only while Lookup keeps returning the pointer it was derived from.
+// fine) when the key does not exist or is not usable. accessKeyID is what
+// the client sent: any string of up to a few KiB, possibly empty. Lookup must
+// be fast (the caller caches) and safe for concurrent use. Verify reuses a
+// derived signing key only while Lookup keeps returning the pointer it was
+// derived from: return the same *Credential while the secret is unchanged
+// (or every request derives a new key), and a new one when it changes.
 type Lookup func(ctx context.Context, accessKeyID string) (*Credential, error)
 
-// DefaultMaxSkew is the clock skew Verify allows when MaxSkew is zero.
+// DefaultMaxSkew is the clock skew Verify allows when MaxSkew is not set.
 const DefaultMaxSkew = 5 * time.Minute
 
 // Verifier checks SigV4 signatures on requests to one service. Set the
@@ -55,12 +60,12 @@ type Verifier struct {
 // Result describes a request whose signature verified.
 type Result struct {
 	AccessKeyID  string
-	Region       string // from the credential scope
-	Service      string // from the credential scope (equals Verifier.Service)
-	Date         string // YYYYMMDD, from the credential scope
-	Time         time.Time
-	SessionToken string // X-Amz-Security-Token, "" if absent; the caller validates it
-	Credential   *Credential
+	Region       string      // from the credential scope
+	Service      string      // from the credential scope (equals Verifier.Service)
+	Date         string      // YYYYMMDD, from the credential scope
+	Time         time.Time   // the request time (X-Amz-Date, else Date), UTC
+	SessionToken string      // X-Amz-Security-Token ("," joins repeated headers), "" if absent; the caller validates it
+	Credential   *Credential // what Lookup returned for AccessKeyID
 }
 
 // Verify checks the SigV4 Authorization header of r over r's method, path,
@@ -164,7 +169,9 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Re
 	bodySum := sha256.Sum256(body)
 	var bodyHex [2 * sha256.Size]byte
 	hex.Encode(bodyHex[:], bodySum[:])
-	if cs := r.Header["X-Amz-Content-Sha256"]; len(cs) > 0 && cs[0] != "UNSIGNED-PAYLOAD" && cs[0] != string(bodyHex[:]) {
+	// The canonical request always carries the body's hash, so a client that
+	// signed "UNSIGNED-PAYLOAD" instead gets a signature mismatch.
+	if xs := r.Header["X-Amz-Content-Sha256"]; len(xs) > 0 && xs[0] != "UNSIGNED-PAYLOAD" && xs[0] != string(bodyHex[:]) {
 		return Result{}, newError(KindInvalidSignature, msgContentSHA256)
 	}
 

@@ -115,6 +115,13 @@ func TestSDKSample(t *testing.T) {
 	if res != want {
 		t.Errorf("Result = %+v\nwant %+v", res, want)
 	}
+
+	// The client's own view (no RequestURI, length outside Header) verifies too.
+	c := sampleRequest(body)
+	sampleSigner().Sign(c, body, sampleTime)
+	if _, err := sampleVerifier(sampleTime).Verify(context.Background(), c, body); err != nil {
+		t.Fatalf("Verify(client-side request): %v", err)
+	}
 }
 
 // TestRoundTripHTTP sends Signer-signed requests through a real net/http

@@ -1,0 +1,4 @@
+package postgres
+
+// MigrationLockID exposes the advisory lock key to the tests.
+const MigrationLockID = migrationLockID
