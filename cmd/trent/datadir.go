@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"net/url"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/trentkms/trent/internal/atomicfile"
@@ -16,20 +18,49 @@ import (
 	"github.com/trentkms/trent/internal/keyring"
 	"github.com/trentkms/trent/internal/seal"
 	"github.com/trentkms/trent/internal/store"
+	"github.com/trentkms/trent/internal/store/postgres"
 	"github.com/trentkms/trent/internal/store/sqlite"
 	"github.com/trentkms/trent/internal/store/sqlstore"
 )
 
 // dataFlags are the flags every command that opens the data directory takes.
 type dataFlags struct {
-	dataDir   string
-	sealFile  string
-	accountID string
+	dataDir          string
+	sealFile         string
+	accountID        string
+	storeURL         string
+	allowAsyncCommit bool
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.dataDir, "data-dir", envOr("TRENT_DATA_DIR", "./trent-data"), "data directory (env TRENT_DATA_DIR)")
 	fs.StringVar(&d.sealFile, "seal-file", envOr("TRENT_SEAL_FILE", ""), "root key file (default DATA_DIR/seal.key; env TRENT_SEAL_FILE)")
+	fs.StringVar(&d.storeURL, "store", envOr("TRENT_STORE", ""), "database: empty for SQLite in DATA_DIR, or postgres://... (env TRENT_STORE)")
+	fs.BoolVar(&d.allowAsyncCommit, "allow-async-commit", false, "accept a PostgreSQL server with synchronous_commit=off (can lose acknowledged writes)")
+}
+
+// postgres reports whether the store is PostgreSQL.
+func (d *dataFlags) postgres() bool {
+	return strings.HasPrefix(d.storeURL, "postgres://") || strings.HasPrefix(d.storeURL, "postgresql://")
+}
+
+func (d *dataFlags) openStore(ctx context.Context) (*sqlstore.DB, error) {
+	switch {
+	case d.storeURL == "":
+		return sqlite.Open(ctx, d.dbPath())
+	case d.postgres():
+		return postgres.Open(ctx, d.storeURL, postgres.Options{AllowAsyncCommit: d.allowAsyncCommit})
+	}
+	return nil, fmt.Errorf("--store %q: want empty (SQLite) or a postgres:// URL", redactURL(d.storeURL))
+}
+
+// redactURL hides a password in a store URL for messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable)"
+	}
+	return u.Redacted()
 }
 
 func (d *dataFlags) sealPath() string {
@@ -77,10 +108,10 @@ func openNode(ctx context.Context, d *dataFlags, create bool) (*node, error) {
 		if err := atomicfile.MkdirAll(d.dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-	} else if _, err := os.Stat(d.dbPath()); err != nil {
+	} else if _, err := os.Stat(d.dbPath()); err != nil && !d.postgres() {
 		return nil, fmt.Errorf("open data directory %s: %w", d.dataDir, err)
 	}
-	st, err := sqlite.Open(ctx, d.dbPath())
+	st, err := d.openStore(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +230,12 @@ func (n *node) materialSource(ctx context.Context, ref keyring.MaterialRef) (key
 // account creation that was interrupted), then clears the flag. The first
 // account's file is DATA_DIR/credentials; others' are
 // DATA_DIR/credentials-<account>. An existing file is never overwritten.
+// On PostgreSQL only the node that initialised the database writes them:
+// nodes that join an initialised database write none.
 func (n *node) deliverCredentials(ctx context.Context, d *dataFlags) ([]string, error) {
+	if d.postgres() && !n.bootstrapped {
+		return nil, nil
+	}
 	accounts, err := n.store.ListAccounts(ctx)
 	if err != nil {
 		return nil, err

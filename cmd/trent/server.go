@@ -30,6 +30,11 @@ type serverFlags struct {
 	logLevel       string
 }
 
+// changePollInterval is how often a node reads the store's change feed:
+// a change made through another node is honoured here within about this
+// long (the README's propagation bound).
+const changePollInterval = 500 * time.Millisecond
+
 var regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-\d+$`)
 
 // parseRegions turns "us-east-1,eu-west-1" or "*" into a predicate.
@@ -101,6 +106,14 @@ func runServer(ctx context.Context, args []string) error {
 
 	dir := iam.NewDirectory(n.store, n.keyring)
 	svc := service.New(service.Config{Store: n.store, Keyring: n.keyring, Logger: logger})
+	watcher := service.NewWatcher(svc, n.store)
+	if _, err := watcher.Poll(ctx); err != nil {
+		ln.Close()
+		return fmt.Errorf("read change feed: %w", err)
+	}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	defer stopWatch()
+	go watcher.Run(watchCtx, changePollInterval)
 	h := api.New(api.Config{
 		Service: svc,
 		KMS:     &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup},
@@ -130,9 +143,13 @@ func runServer(ctx context.Context, args []string) error {
 	for _, a := range accounts {
 		fmt.Printf("trent: account %s\n", a.ID)
 	}
-	fmt.Printf("trent: credentials %s (profile default)\n", credentialsPath(&f.data, "", true))
-	fmt.Printf("trent: try: AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=%s aws kms list-keys --endpoint-url %s://%s\n",
-		credentialsPath(&f.data, "", true), strings.Split(f.regions, ",")[0], scheme, ln.Addr())
+	if cred := credentialsPath(&f.data, "", true); fileExists(cred) {
+		fmt.Printf("trent: credentials %s (profile default)\n", cred)
+		fmt.Printf("trent: try: AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=%s aws kms list-keys --endpoint-url %s://%s\n",
+			cred, strings.Split(f.regions, ",")[0], scheme, ln.Addr())
+	} else {
+		fmt.Printf("trent: credentials: none in %s (the node that initialised the database wrote them)\n", f.data.dataDir)
+	}
 
 	errc := make(chan error, 1)
 	go func() {
@@ -188,4 +205,9 @@ func serverTLS(certFile, keyFile string) (*tls.Config, error) {
 			tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 		},
 	}, nil
+}
+
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -91,6 +91,21 @@ type Store interface {
 	// when set. limit must be at least 1, as for ListKeys.
 	ListAliases(ctx context.Context, account, region, targetKeyID, after string, limit int) ([]Alias, error)
 
+	// Changes returns up to limit entries of the change feed, in sequence
+	// order, whose sequence number is greater than after or whose time is at
+	// or after since. Every committed UpdateKey, UpdateAlias and DeleteAlias
+	// appends one entry in its own transaction. Sequence numbers are
+	// assigned when a transaction writes, not when it commits, so on
+	// PostgreSQL an entry can become visible after entries with higher
+	// numbers; callers that must not miss one also ask for a recent time
+	// window and remember which numbers they have seen.
+	Changes(ctx context.Context, after int64, since time.Time, limit int) ([]Change, error)
+	// LatestChange returns the highest sequence number in the feed (0 if
+	// it is empty).
+	LatestChange(ctx context.Context) (int64, error)
+	// PruneChanges deletes feed entries older than before.
+	PruneChanges(ctx context.Context, before time.Time) error
+
 	// Backup writes a consistent copy of the database to path, which must
 	// not exist (SQLite), or returns ErrUnsupported.
 	Backup(ctx context.Context, path string) error
@@ -186,4 +201,23 @@ type Alias struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// ChangeKind says what a change feed entry names.
+type ChangeKind string
+
+const (
+	// ChangeKey names a key (Name is the key ID).
+	ChangeKey ChangeKind = "key"
+	// ChangeAlias names an alias (Name is alias/...).
+	ChangeAlias ChangeKind = "alias"
+)
+
+// Change is one entry of the change feed that lets nodes sharing a
+// database invalidate what they cache.
+type Change struct {
+	Seq                   int64
+	At                    time.Time
+	Kind                  ChangeKind
+	Account, Region, Name string
 }

@@ -82,6 +82,7 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 // Dialect returns the SQLite dialect for sqlstore.
 func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
+		Serial:            "INTEGER PRIMARY KEY AUTOINCREMENT",
 		Name:              "sqlite",
 		Blob:              "BLOB",
 		Text:              "TEXT",

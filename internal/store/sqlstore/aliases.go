@@ -111,7 +111,10 @@ func (s *DB) UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (sto
 		if err != nil {
 			return fmt.Errorf("update alias %s: %w", a.Name, err)
 		}
-		return checkAliasLimit(ctx, tx, a, maxPerKey)
+		if err := checkAliasLimit(ctx, tx, a, maxPerKey); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, store.ChangeAlias, a.Account, a.Region, a.Name)
 	})
 	if err != nil {
 		return store.Alias{}, err
@@ -121,18 +124,20 @@ func (s *DB) UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (sto
 
 // DeleteAlias implements store.Store.
 func (s *DB) DeleteAlias(ctx context.Context, account, region, name string) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3`, account, region, name)
-	if err != nil {
-		return fmt.Errorf("delete alias %s: %w", name, err)
-	}
-	n, err := affected(res)
-	if err != nil {
-		return fmt.Errorf("delete alias %s: %w", name, err)
-	}
-	if n == 0 {
-		return store.ErrNotFound
-	}
-	return nil
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM aliases WHERE account = $1 AND region = $2 AND name = $3`, account, region, name)
+		if err != nil {
+			return fmt.Errorf("delete alias %s: %w", name, err)
+		}
+		n, err := affected(res)
+		if err != nil {
+			return fmt.Errorf("delete alias %s: %w", name, err)
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
+		return s.recordChange(ctx, tx, store.ChangeAlias, account, region, name)
+	})
 }
 
 // ListAliases implements store.Store.

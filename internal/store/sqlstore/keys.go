@@ -148,7 +148,7 @@ func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
 		if err != nil {
 			return fmt.Errorf("update key %s: %w", k.ID, err)
 		}
-		return nil
+		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
 	})
 	if err != nil {
 		return store.Key{}, err

@@ -76,6 +76,15 @@ var migrations = []string{
 		PRIMARY KEY (account, region, name)
 	);
 	CREATE INDEX aliases_target ON aliases (account, region, target_key_id);`,
+	`CREATE TABLE changes (
+		seq {{serial}},
+		at BIGINT NOT NULL,
+		kind {{text}} NOT NULL,
+		account {{text}} NOT NULL,
+		region {{text}} NOT NULL,
+		name {{text}} NOT NULL
+	);
+	CREATE INDEX changes_at ON changes (at);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
@@ -92,7 +101,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		defer release()
 	}
-	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob)
+	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_version: %w", err)

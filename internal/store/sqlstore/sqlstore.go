@@ -30,6 +30,9 @@ type Dialect struct {
 	// on the server's locale: "TEXT" on SQLite (BINARY is its default
 	// collation), `TEXT COLLATE "C"` on PostgreSQL. It replaces {{text}}.
 	Text string
+	// Serial is the column definition of an auto-incrementing integer
+	// primary key; it replaces {{serial}}.
+	Serial string
 	// ForUpdate is appended to a SELECT that must lock the row it reads
 	// until the transaction ends (" FOR UPDATE"). It is empty where write
 	// transactions are already serialised (SQLite's BEGIN IMMEDIATE).
@@ -56,9 +59,9 @@ var _ store.Store = (*DB)(nil)
 // It returns an error wrapping store.ErrSchemaTooNew when the database was
 // written by a newer Trent. On success the returned DB owns db and closes it
 // on Close; on error db is left to the caller. Open panics if d lacks Blob,
-// Text or IsUniqueViolation.
+// Text, Serial or IsUniqueViolation.
 func Open(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
-	if d.Blob == "" || d.Text == "" || d.IsUniqueViolation == nil {
+	if d.Blob == "" || d.Text == "" || d.Serial == "" || d.IsUniqueViolation == nil {
 		panic("sqlstore: incomplete Dialect " + d.Name)
 	}
 	s := &DB{db: db, d: d}

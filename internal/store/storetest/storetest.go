@@ -67,6 +67,7 @@ func Run(t *testing.T, open Open) {
 		{"Aliases/CreateRace", testCreateAliasRace},
 		{"Aliases/LimitRace", testAliasLimitRace},
 		{"Aliases/UpdateRace", testUpdateAliasRace},
+		{"Changes/Feed", testChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -1,0 +1,120 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/store"
+	"github.com/trentkms/trent/internal/store/sqlite"
+	"github.com/trentkms/trent/internal/store/sqlstore"
+)
+
+// node is one service over a store, as one trent process has it.
+type node struct {
+	svc   *Service
+	store *sqlstore.DB
+}
+
+// newNodes opens n services on one SQLite file, sharing one domain key,
+// like n nodes sharing one database.
+func newNodes(t *testing.T, n int) []node {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "trent.db")
+	dk, err := keyring.NewDomainKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nodes []node
+	for range n {
+		st, err := sqlite.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		source := func(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
+			ms, err := st.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
+			if err != nil {
+				return nil, errors.Join(err, keyring.ErrMaterialNotFound)
+			}
+			for _, m := range ms {
+				if m.Version == ref.Version {
+					return m.Wrapped, nil
+				}
+			}
+			return nil, keyring.ErrMaterialNotFound
+		}
+		kr, err := keyring.Open(dk, keyring.Options{Source: source})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { kr.Close() })
+		nodes = append(nodes, node{svc: New(Config{Store: st, Keyring: kr}), store: st})
+	}
+	return nodes
+}
+
+var caller = &Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", Region: "us-east-1"}
+
+func ptr[T any](v T) *T { return &v }
+
+func kindOf(err error) Kind { return KindOf(err) }
+
+// TestWatcherInvalidates checks deterministically that a change made
+// through one node is honoured by another after one poll of the change
+// feed, and not before (the other node serves from its cache).
+func TestWatcherInvalidates(t *testing.T) {
+	ctx := t.Context()
+	nodes := newNodes(t, 2)
+	a, b := nodes[0], nodes[1]
+	w := NewWatcher(b.svc, b.store)
+	if _, err := w.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := a.svc.CreateKey(ctx, caller, &CreateKeyInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyID := out.KeyMetadata.KeyId
+	if _, err := a.svc.CreateAlias(ctx, caller, &AliasInput{AliasName: ptr("alias/w"), TargetKeyId: &keyID}); err != nil {
+		t.Fatal(err)
+	}
+	enc := &EncryptInput{KeyId: ptr("alias/w"), Plaintext: []byte("x")}
+	if _, err := b.svc.Encrypt(ctx, caller, enc); err != nil {
+		t.Fatalf("Encrypt on node b: %v", err)
+	}
+	if _, err := a.svc.DisableKey(ctx, caller, &KeyIdInput{KeyId: &keyID}); err != nil {
+		t.Fatal(err)
+	}
+	// Node a honours its own change at once.
+	if _, err := a.svc.Encrypt(ctx, caller, enc); kindOf(err) != KindDisabled {
+		t.Fatalf("Encrypt on node a after DisableKey: got %v, want Disabled", err)
+	}
+	// Node b still has the key cached as enabled until it polls.
+	if _, err := b.svc.Encrypt(ctx, caller, enc); err != nil {
+		t.Fatalf("Encrypt on node b before polling: %v (the cache should still serve it)", err)
+	}
+	n, err := w.Poll(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("Poll: %d changes, %v; want 1", n, err)
+	}
+	if _, err := b.svc.Encrypt(ctx, caller, enc); kindOf(err) != KindDisabled {
+		t.Fatalf("Encrypt on node b after polling: got %v, want Disabled", err)
+	}
+	// Alias changes propagate the same way.
+	if _, err := a.svc.DeleteAlias(ctx, caller, &DeleteAliasInput{AliasName: ptr("alias/w")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Poll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.svc.Encrypt(ctx, caller, enc); kindOf(err) != KindNotFound {
+		t.Fatalf("Encrypt through a deleted alias on node b: got %v, want NotFound", err)
+	}
+	// A second poll finds nothing new.
+	if n, err := w.Poll(ctx); err != nil || n != 0 {
+		t.Fatalf("second Poll: %d, %v; want 0", n, err)
+	}
+}
