@@ -238,4 +238,3 @@ func readCredentials(path, profile string) (akid, secret string, err error) {
 	}
 	return akid, secret, sc.Err()
 }
-

@@ -51,7 +51,7 @@ type Directory struct {
 
 	mu      sync.RWMutex
 	known   map[string]*sigv4.Credential // guarded by mu
-	unknown map[string]time.Time        // guarded by mu: access key -> when it was found missing
+	unknown map[string]time.Time         // guarded by mu: access key -> when it was found missing
 }
 
 // NewDirectory returns a Directory over st.

@@ -184,4 +184,3 @@ func (s *Service) Invalidate() {
 	clear(c.aliases)
 	c.mu.Unlock()
 }
-
