@@ -1,6 +1,9 @@
 package keyring
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrInvalidCiphertext is the one opaque error for a ciphertext blob
@@ -8,6 +11,13 @@ var (
 	// another encryption context, or naming a material version that does not
 	// exist. It never says which.
 	ErrInvalidCiphertext = errors.New("keyring: invalid ciphertext")
+
+	// ErrUnknownKeyRef means a ciphertext blob is well framed but its
+	// header names a key reference that no key can have (an edited account,
+	// region, key ID or version 0). ParseHeader returns it so that callers
+	// answer as for a blob of a key that does not exist. It wraps
+	// ErrInvalidCiphertext: a caller that does not care sees that.
+	ErrUnknownKeyRef = fmt.Errorf("keyring: ciphertext names an unknown key: %w", ErrInvalidCiphertext)
 
 	// ErrKeyCheckMismatch means a domain key does not match the stored key
 	// check value: the root of trust unwrapped a domain key of another

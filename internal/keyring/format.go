@@ -138,7 +138,10 @@ func (h Header) Ref() MaterialRef {
 // calling Decrypt. It accepts only blobs that Encrypt could have produced
 // as far as their header and length show: a blob that is malformed in any
 // way, too short to hold nonce, IV and tag, or longer than
-// MaxCiphertextSize, returns ErrInvalidCiphertext and a zero Header.
+// MaxCiphertextSize, returns ErrInvalidCiphertext and a zero Header. A blob
+// that is well framed but whose key reference (account, region, key ID or
+// version) is not one a key can have returns ErrUnknownKeyRef: callers
+// answer it as they answer a blob of a key that does not exist.
 // It is a pure function of blob and never panics.
 func ParseHeader(blob []byte) (Header, error) {
 	h, _, err := parseHeader(blob)
@@ -179,7 +182,9 @@ func parseHeader(blob []byte) (Header, int, error) {
 		Version: version,
 	}
 	if !h.Ref().valid() {
-		return Header{}, 0, ErrInvalidCiphertext
+		// Well framed, but the key reference cannot name a key: for the
+		// client this is a blob of a key that does not exist.
+		return Header{}, 0, ErrUnknownKeyRef
 	}
 	return h, p, nil
 }

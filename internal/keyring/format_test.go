@@ -116,7 +116,7 @@ func TestParseHeader(t *testing.T) {
 			got, err := ParseHeader(tt.blob)
 			if tt.want == nil {
 				if !errors.Is(err, ErrInvalidCiphertext) || got != (Header{}) {
-					t.Errorf("ParseHeader = %+v, %v; want ErrInvalidCiphertext", got, err)
+					t.Errorf("ParseHeader = %+v, %v; want an error wrapping ErrInvalidCiphertext", got, err)
 				}
 				return
 			}

@@ -186,6 +186,17 @@ func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*En
 // (optional) and the caller. It returns the key and the blob's header.
 func (s *Service) ciphertextKey(ctx context.Context, c *Caller, op string, blob []byte, keyID *string) (*cachedKey, keyring.Header, error) {
 	h, err := keyring.ParseHeader(blob)
+	if errors.Is(err, keyring.ErrUnknownKeyRef) {
+		// The blob names a key that cannot exist: answer as for a blob of
+		// another key.
+		if keyID != nil {
+			if _, err := s.cachedKey(ctx, c, op, *keyID); err != nil {
+				return nil, h, err
+			}
+			return nil, h, errIncorrectKey
+		}
+		return nil, h, errCiphertextKey
+	}
 	if err != nil {
 		return nil, h, errInvalidCiphertext
 	}
