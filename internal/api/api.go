@@ -18,6 +18,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/trentkms/trent/internal/awsjson"
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
@@ -87,12 +88,12 @@ func kmsRoutes(s *service.Service) map[string]route {
 		"TrentService.TagResource":                     op(s.TagResource),
 		"TrentService.UntagResource":                   op(s.UntagResource),
 		"TrentService.ListResourceTags":                op(s.ListResourceTags),
-		"TrentService.Encrypt":                         op(s.Encrypt),
-		"TrentService.Decrypt":                         op(s.Decrypt),
-		"TrentService.ReEncrypt":                       op(s.ReEncrypt),
-		"TrentService.GenerateDataKey":                 op(s.GenerateDataKey),
-		"TrentService.GenerateDataKeyWithoutPlaintext": op(s.GenerateDataKeyWithoutPlaintext),
-		"TrentService.GenerateRandom":                  op(s.GenerateRandom),
+		"TrentService.Encrypt":                         fastOp(decodeEncrypt, s.Encrypt),
+		"TrentService.Decrypt":                         fastOp(decodeDecrypt, s.Decrypt),
+		"TrentService.ReEncrypt":                       fastOp(decodeReEncrypt, s.ReEncrypt),
+		"TrentService.GenerateDataKey":                 fastOp(decodeGenerateDataKey, s.GenerateDataKey),
+		"TrentService.GenerateDataKeyWithoutPlaintext": fastOp(decodeGenerateDataKey, s.GenerateDataKeyWithoutPlaintext),
+		"TrentService.GenerateRandom":                  fastOp(decodeGenerateRandom, s.GenerateRandom),
 	}
 }
 
@@ -143,6 +144,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	body, err := readBody(r, *bp)
 	*bp = body[:0]
+	defer clear(body) // the request may hold plaintext
 	if err != nil {
 		h.writeError(w, errTooLarge)
 		return
@@ -186,17 +188,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, we)
 		return
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
+	var enc awsjson.Encoder
+	enc.Reset(*bp)
+	var b []byte
+	if encodeFast(&enc, out) {
+		b = enc.Bytes()
+		*bp = b[:0]
+	} else if b, err = json.Marshal(out); err != nil {
 		h.log.ErrorContext(r.Context(), "encode response", "request_id", reqID, "err", err)
 		h.writeError(w, errInternal)
 		return
 	}
 	hdr := w.Header()
-	hdr.Set("Content-Type", jsonContentType)
-	hdr.Set("Content-Length", strconv.Itoa(len(b)))
+	hdr["Content-Type"] = contentTypeValue
+	hdr["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.Write(b)
+	clear(b) // the response may hold plaintext
+	scrub(out)
 }
+
+var contentTypeValue = []string{jsonContentType}
 
 // readBody reads at most MaxBodyBytes into buf.
 func readBody(r *http.Request, buf []byte) ([]byte, error) {

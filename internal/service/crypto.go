@@ -176,6 +176,7 @@ func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*En
 		return nil, ErrDryRun
 	}
 	blob, err := s.keyring.Encrypt(ctx, materialRef(k, k.CurrentMaterial), in.Plaintext, in.EncryptionContext)
+	clear(in.Plaintext)
 	if err != nil {
 		return nil, s.internal(ctx, "Encrypt", err)
 	}
