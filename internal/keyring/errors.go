@@ -14,7 +14,7 @@ var (
 
 	// ErrUnknownKeyRef means a ciphertext blob is well framed but its
 	// header names a key reference that no key can have (an edited account,
-	// region, key ID or version 0). ParseHeader returns it so that callers
+	// region or key ID). ParseHeader returns it so that callers
 	// answer as for a blob of a key that does not exist. It wraps
 	// ErrInvalidCiphertext: a caller that does not care sees that.
 	ErrUnknownKeyRef = fmt.Errorf("keyring: ciphertext names an unknown key: %w", ErrInvalidCiphertext)

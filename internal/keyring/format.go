@@ -181,6 +181,9 @@ func parseHeader(blob []byte) (Header, int, error) {
 		KeyID:   s[keyAt-2:],
 		Version: version,
 	}
+	if version == 0 {
+		return Header{}, 0, ErrInvalidCiphertext
+	}
 	if !h.Ref().valid() {
 		// Well framed, but the key reference cannot name a key: for the
 		// client this is a blob of a key that does not exist.
