@@ -150,7 +150,7 @@ func checkPolicy(p string) error {
 	}
 	var doc map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(p), &doc); err != nil {
-		return errorf(KindMalformedPolicy, "The new key policy will not allow you to update the key policy in the future.")
+		return errorf(KindMalformedPolicy, "The key policy is not valid JSON: %v.", err)
 	}
 	if _, ok := doc["Statement"]; !ok {
 		return errorf(KindMalformedPolicy, "Policy document is missing required field: Statement")
