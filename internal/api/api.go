@@ -48,7 +48,12 @@ type Handler struct {
 	bufs   sync.Pool
 }
 
-type route func(ctx context.Context, c *service.Caller, body []byte) (any, error)
+// route is one operation: decode turns a body into the operation's input
+// (or a *serializationError), call runs it.
+type route struct {
+	decode func(body []byte) (any, error)
+	call   func(ctx context.Context, c *service.Caller, in any) (any, error)
+}
 
 // New returns the handler.
 func New(c Config) *Handler {
@@ -62,14 +67,19 @@ func New(c Config) *Handler {
 	return h
 }
 
-// op adapts a service method to a route: it decodes the body into I.
+// op adapts a service method to a route whose body encoding/json decodes.
 func op[I, O any](f func(context.Context, *service.Caller, *I) (*O, error)) route {
-	return func(ctx context.Context, c *service.Caller, body []byte) (any, error) {
-		in := new(I)
-		if err := decode(body, in); err != nil {
-			return nil, err
-		}
-		return f(ctx, c, in)
+	return route{
+		decode: func(body []byte) (any, error) {
+			in := new(I)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			return in, nil
+		},
+		call: func(ctx context.Context, c *service.Caller, in any) (any, error) {
+			return f(ctx, c, in.(*I))
+		},
 	}
 }
 
@@ -174,13 +184,18 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
-	out, err := rt(r.Context(), &caller, body)
+	in, err := rt.decode(body)
 	if err != nil {
 		var se *serializationError
 		if errors.As(err, &se) {
 			h.writeError(w, wireError{"SerializationException", 400, se.msg})
 			return
 		}
+		h.writeError(w, errInternal)
+		return
+	}
+	out, err := rt.call(r.Context(), &caller, in)
+	if err != nil {
 		we := serviceError(err)
 		if we.status >= 500 {
 			h.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "target", target, "err", err)

@@ -18,20 +18,25 @@ var decoders = sync.Pool{New: func() any { return new(awsjson.Decoder) }}
 
 // fastOp adapts a service method whose input decodes with decode.
 func fastOp[I, O any](decode func(d *awsjson.Decoder, in *I), f func(context.Context, *service.Caller, *I) (*O, error)) route {
-	return func(ctx context.Context, c *service.Caller, body []byte) (any, error) {
-		in := new(I)
-		if len(body) > 0 {
-			d := decoders.Get().(*awsjson.Decoder)
-			d.Reset(body)
-			decode(d, in)
-			err := d.Err()
-			d.Reset(nil)
-			decoders.Put(d)
-			if err != nil {
-				return nil, fastDecodeError(err)
+	return route{
+		decode: func(body []byte) (any, error) {
+			in := new(I)
+			if len(body) > 0 {
+				d := decoders.Get().(*awsjson.Decoder)
+				d.Reset(body)
+				decode(d, in)
+				err := d.Err()
+				d.Reset(nil)
+				decoders.Put(d)
+				if err != nil {
+					return nil, fastDecodeError(err)
+				}
 			}
-		}
-		return f(ctx, c, in)
+			return in, nil
+		},
+		call: func(ctx context.Context, c *service.Caller, in any) (any, error) {
+			return f(ctx, c, in.(*I))
+		},
 	}
 }
 
