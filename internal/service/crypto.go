@@ -280,12 +280,15 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 	if err := symmetricKey(k, "Decrypt", in.EncryptionAlgorithm); err != nil {
 		return nil, err
 	}
-	if in.DryRun {
-		return nil, ErrDryRun
-	}
+	// A dry run checks the ciphertext too (IGNORE_CIPHERTEXT exists to skip
+	// that); the plaintext is dropped.
 	_, pt, err := s.keyring.Decrypt(ctx, in.CiphertextBlob, in.EncryptionContext)
 	if err != nil {
 		return nil, s.keyringError(ctx, "Decrypt", err)
+	}
+	if in.DryRun {
+		clear(pt)
+		return nil, ErrDryRun
 	}
 	return &DecryptOutput{
 		EncryptionAlgorithm: algSymmetric,
@@ -347,6 +350,13 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 		return nil, err
 	}
 	if in.DryRun {
+		if !ignore {
+			_, pt, err := s.keyring.Decrypt(ctx, in.CiphertextBlob, in.SourceEncryptionContext)
+			if err != nil {
+				return nil, s.keyringError(ctx, "ReEncrypt", err)
+			}
+			clear(pt)
+		}
 		return nil, ErrDryRun
 	}
 	_, blob, err := s.keyring.ReEncrypt(ctx, in.CiphertextBlob, in.SourceEncryptionContext, materialRef(dk, dk.CurrentMaterial), in.DestinationEncryptionContext)
