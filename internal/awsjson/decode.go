@@ -76,7 +76,9 @@ const (
 // behind returned pointers share small slabs (704 bytes) that one Decoder
 // fills across calls to Reset; keeping one of them alive keeps its slab
 // alive, so clone strings (strings.Clone) that are kept for long. Blobs,
-// maps and slices are allocated for each value and never shared.
+// maps and slices are allocated for each value and never shared, and a
+// Decoder zeroes any scratch space that held a blob's bytes or base64 text,
+// since blobs are often plaintext.
 type Decoder struct {
 	buf   []byte
 	pos   int  // next byte to read
@@ -214,6 +216,7 @@ func (d *Decoder) advance() bool {
 	c := buf[i]
 	if c == '}' {
 		d.depth--
+		d.first = false // the enclosing object has had this member
 		if d.depth == 0 {
 			d.finish(i + 1)
 		} else {

@@ -380,6 +380,16 @@ func TestUnreadMembersAreValidated(t *testing.T) {
 	}
 }
 
+func TestObjectNeedsCommaAfter(t *testing.T) {
+	// Found by FuzzDecode: a comma was not required after an empty object
+	// entered with Object.
+	for _, body := range []string{`{"Recipient":{} "x":1}`, `{"Recipient":{"KeyEncryptionAlgorithm":"a"} "x":1}`} {
+		if _, err := decodeInput(NewDecoder([]byte(body))); err == nil {
+			t.Errorf("%s: no error", body)
+		}
+	}
+}
+
 func TestObjectLoopContinuesOuter(t *testing.T) {
 	got, err := decodeInput(NewDecoder([]byte(`{"Recipient":{"X":{"y":[]},"KeyEncryptionAlgorithm":"RSA"},"KeyId":"k","Recipient":null,"Recipient":{}}`)))
 	if err != nil {
@@ -492,6 +502,19 @@ func TestFastBlobPath(t *testing.T) {
 		got, end := d.fastBlob(0)
 		if end != len(body)-1 || !bytes.Equal(got, want) {
 			t.Fatalf("%d bytes: fastBlob = %x, %d; want %x, %d", n, got, end, want, len(body)-1)
+		}
+	}
+}
+
+func TestBlobScratchIsZeroed(t *testing.T) {
+	for _, body := range []string{`{"Plaintext":[1,2,3,4]}`, `{"Plaintext":"c2VjcmV0\nc2VjcmV0"}`, `{"Plaintext":[1,2,"x"]}`} {
+		var d Decoder
+		d.Reset([]byte(body))
+		decodeInput(&d)
+		for i, c := range d.scratch[:cap(d.scratch)] {
+			if c != 0 {
+				t.Fatalf("%s: scratch[%d] = %#x after decoding", body, i, c)
+			}
 		}
 	}
 }

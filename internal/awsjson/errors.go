@@ -6,10 +6,9 @@ import (
 )
 
 // ErrTooDeep is the cause (see errors.Is) of the *Error a Decoder returns
-// for a body that nests arrays and objects more than MaxDepth deep.
-// encoding/json accepts up to 10000 levels; this is the one input class on
-// which the two deliberately disagree beyond those listed in the package
-// documentation.
+// for a body that nests arrays and objects more than MaxDepth deep. It is
+// one of the documented differences from encoding/json, which accepts up
+// to 10000 levels.
 var ErrTooDeep = errors.New("awsjson: nesting too deep")
 
 // Error is the only error type a Decoder returns.

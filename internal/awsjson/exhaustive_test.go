@@ -62,5 +62,7 @@ func TestExhaustiveStructure(t *testing.T) {
 	tokens := []string{"{", "}", "[", "]", ",", ":", `"KeyId"`, "1", "null", "\t", "\f"}
 	words(tokens, 5, func(s string) {
 		checkDecode(t, []byte(s))
+		checkDecode(t, []byte(`{"Recipient":{`+s))
+		checkDecode(t, []byte(`{"Recipient":{"KeyEncryptionAlgorithm":null`+s))
 	})
 }

@@ -160,6 +160,7 @@ func (d *Decoder) Blob() []byte {
 		}
 		b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
 		n, err := base64.StdEncoding.Decode(b, s)
+		clear(d.scratch) // s may be there: blobs are often secret
 		if err != nil && d.sem == nil {
 			d.sem = &Error{Msg: err.Error() + " in member " + d.field()}
 		}
@@ -246,6 +247,7 @@ func (d *Decoder) byteArray(i int) []byte {
 		return []byte{}
 	}
 	d.scratch = d.scratch[:0]
+	defer func() { clear(d.scratch) }() // blobs are often secret
 	for more := true; more; {
 		if i >= len(d.buf) {
 			d.eof(i)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/trentkms/trent/internal/store"
@@ -163,6 +164,8 @@ func (c *keyCache) alias(ctx context.Context, st Store, account, region, name st
 	if len(c.aliases) >= c.max {
 		clear(c.aliases)
 	}
+	// The name may be a view into a pooled request buffer: keep a copy.
+	ar.name = strings.Clone(name)
 	c.aliases[ar] = a.TargetKeyID
 	c.mu.Unlock()
 	return a.TargetKeyID, nil

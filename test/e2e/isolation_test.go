@@ -171,6 +171,7 @@ func TestRegionIsolation(t *testing.T) {
 }
 
 func TestStartupFiles(t *testing.T) {
+	harness.SQLiteOnly(t)
 	each(t, harness.Options{}, func(t *testing.T, e *env) {
 		dir := e.s.DataDir
 		for _, f := range []struct {

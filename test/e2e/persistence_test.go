@@ -138,6 +138,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 }
 
 func TestBackupRestore(t *testing.T) {
+	harness.SQLiteOnly(t)
 	each(t, harness.Options{}, func(t *testing.T, e *env) {
 		populate(t, e.kms)
 		want := capture(t, e.kms)

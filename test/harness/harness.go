@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -131,6 +132,7 @@ type Server struct {
 	t      testing.TB
 	bin    string
 	args   []string
+	env    []string // added to the environment of the server and its admin commands
 	caPool *x509.CertPool
 
 	mu         sync.Mutex
@@ -196,6 +198,9 @@ func StartErr(t testing.TB, opts Options) (*Server, error) {
 		s.args = append(s.args, "--tls-cert", cert, "--tls-key", key)
 	}
 	s.args = append(s.args, opts.ExtraArgs...)
+	if UsePostgres() && !slices.Contains(opts.ExtraArgs, "--store") {
+		s.env = append(s.env, "TRENT_STORE="+postgresStore(t, s.DataDir))
+	}
 	t.Cleanup(s.cleanup)
 	if err := s.launch(); err != nil {
 		return nil, err
@@ -207,7 +212,7 @@ func StartErr(t testing.TB, opts Options) (*Server, error) {
 func (s *Server) launch() error {
 	p := &process{stdout: &lineBuffer{ready: make(chan struct{})}, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(s.bin, s.args...)
-	p.cmd.Env = serverEnv()
+	p.cmd.Env = append(serverEnv(), s.env...)
 	p.cmd.Stdout = p.stdout
 	p.cmd.Stderr = p.stderr
 	if err := p.cmd.Start(); err != nil {
@@ -414,10 +419,22 @@ type Result struct {
 // Run runs the trent binary with args and waits up to a minute.
 func Run(t testing.TB, args ...string) Result {
 	t.Helper()
+	return run(t, nil, args...)
+}
+
+// Run runs the binary with the server's store settings (an admin command
+// on its data directory or database).
+func (s *Server) Run(t testing.TB, args ...string) Result {
+	t.Helper()
+	return run(t, s.env, args...)
+}
+
+func run(t testing.TB, env []string, args ...string) Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), adminTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, Build(t), args...)
-	cmd.Env = serverEnv()
+	cmd.Env = append(serverEnv(), env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -445,7 +462,7 @@ func (s *Server) CreateAccount(t testing.TB, accountID string) (account, credPat
 	if accountID != "" {
 		args = append(args, "--account-id", accountID)
 	}
-	r := Run(t, args...)
+	r := s.Run(t, args...)
 	if r.ExitCode != 0 {
 		t.Fatalf("trent %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), r.ExitCode, r.Stdout, r.Stderr)
 	}
