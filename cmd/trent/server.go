@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"regexp"
 	"strings"
@@ -28,6 +29,7 @@ type serverFlags struct {
 	tlsKey         string
 	insecureListen bool
 	logLevel       string
+	pprofAddr      string
 }
 
 // changePollInterval is how often a node reads the store's change feed:
@@ -64,6 +66,7 @@ func runServer(ctx context.Context, args []string) error {
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
 	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	fs.StringVar(&f.pprofAddr, "pprof-listen", "", "serve Go's profiler (net/http/pprof) on this loopback address, for performance work")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -151,6 +154,11 @@ func runServer(ctx context.Context, args []string) error {
 		fmt.Printf("trent: credentials: none in %s (the node that initialised the database wrote them)\n", f.data.dataDir)
 	}
 
+	if f.pprofAddr != "" {
+		if err := servePprof(f.pprofAddr, logger); err != nil {
+			return err
+		}
+	}
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -210,4 +218,28 @@ func serverTLS(certFile, keyFile string) (*tls.Config, error) {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// servePprof serves the profiler on a loopback address only: profiles show
+// request paths and timing, which are not for the network.
+func servePprof(addr string, logger *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("--pprof-listen: %w", err)
+	}
+	if !isLoopback(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("--pprof-listen %s: only a loopback address is allowed", addr)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			logger.Warn("profiler stopped", "err", err)
+		}
+	}()
+	return nil
 }

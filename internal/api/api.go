@@ -139,7 +139,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqID := h.ids.next()
-	w.Header().Set("x-amzn-RequestId", reqID)
+	// Assigned in canonical form directly: Header.Set would canonicalise
+	// (and allocate) on every request. Clients read it case-insensitively.
+	w.Header()["X-Amzn-Requestid"] = []string{reqID}
 	if r.Method != http.MethodPost {
 		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
 		return

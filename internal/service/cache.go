@@ -34,6 +34,8 @@ type cachedKey struct {
 	key store.Key
 	// materialIDs maps backing versions to their KeyMaterialId.
 	materialIDs map[uint32]string
+	// arn is the key's ARN, built once.
+	arn string
 }
 
 type keyLoad struct {
@@ -98,7 +100,7 @@ func loadCachedKey(ctx context.Context, st Store, ref store.KeyRef) (*cachedKey,
 }
 
 func newCachedKey(k store.Key, ms []store.KeyMaterial) *cachedKey {
-	ck := &cachedKey{key: k, materialIDs: make(map[uint32]string, len(ms))}
+	ck := &cachedKey{key: k, materialIDs: make(map[uint32]string, len(ms)), arn: KeyARN(k.Region, k.Account, k.ID)}
 	for _, m := range ms {
 		ck.materialIDs[m.Version] = m.MaterialID
 	}
@@ -131,11 +133,11 @@ func (c *keyCache) updated(k store.Key, ms []store.KeyMaterial) {
 	if ms == nil && old == nil {
 		return // not cached: the next use loads it
 	}
-	ck := &cachedKey{key: k}
+	var ck *cachedKey
 	if ms != nil {
 		ck = newCachedKey(k, ms)
 	} else {
-		ck.materialIDs = old.materialIDs
+		ck = &cachedKey{key: k, materialIDs: old.materialIDs, arn: old.arn}
 	}
 	c.put(ck)
 }

@@ -180,7 +180,7 @@ func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*En
 	if err != nil {
 		return nil, s.internal(ctx, "Encrypt", err)
 	}
-	return &EncryptOutput{CiphertextBlob: blob, EncryptionAlgorithm: algSymmetric, KeyId: KeyARN(k.Region, k.Account, k.ID)}, nil
+	return &EncryptOutput{CiphertextBlob: blob, EncryptionAlgorithm: algSymmetric, KeyId: ck.arn}, nil
 }
 
 // ciphertextKey finds the key a blob names and checks it against keyID
@@ -292,7 +292,7 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 	}
 	return &DecryptOutput{
 		EncryptionAlgorithm: algSymmetric,
-		KeyId:               KeyARN(k.Region, k.Account, k.ID),
+		KeyId:               ck.arn,
 		KeyMaterialId:       ck.materialIDs[h.Version],
 		Plaintext:           pt,
 	}, nil
@@ -367,9 +367,9 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 		CiphertextBlob:                 blob,
 		DestinationEncryptionAlgorithm: algSymmetric,
 		DestinationKeyMaterialId:       dst.materialIDs[dk.CurrentMaterial],
-		KeyId:                          KeyARN(dk.Region, dk.Account, dk.ID),
+		KeyId:                          dst.arn,
 		SourceEncryptionAlgorithm:      algSymmetric,
-		SourceKeyId:                    KeyARN(sk.Region, sk.Account, sk.ID),
+		SourceKeyId:                    src.arn,
 		SourceKeyMaterialId:            src.materialIDs[h.Version],
 	}, nil
 }
@@ -425,7 +425,7 @@ func (s *Service) generateDataKey(ctx context.Context, c *Caller, op string, in 
 	if err != nil {
 		return nil, s.internal(ctx, op, err)
 	}
-	out := &GenerateDataKeyOutput{CiphertextBlob: blob, KeyId: KeyARN(k.Region, k.Account, k.ID), KeyMaterialId: ck.materialIDs[k.CurrentMaterial]}
+	out := &GenerateDataKeyOutput{CiphertextBlob: blob, KeyId: ck.arn, KeyMaterialId: ck.materialIDs[k.CurrentMaterial]}
 	if withPlaintext {
 		out.Plaintext = pt
 	} else {

@@ -36,11 +36,19 @@ type arn struct {
 // parseARN splits "arn:partition:kms:region:account:resource". ok is false
 // for anything else.
 func parseARN(s string) (a arn, ok bool) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "kms" || parts[3] == "" || parts[4] == "" || parts[5] == "" {
+	rest, ok := strings.CutPrefix(s, "arn:")
+	if !ok {
 		return a, false
 	}
-	return arn{partition: parts[1], region: parts[3], account: parts[4], resource: parts[5]}, true
+	var service string
+	a.partition, rest, _ = strings.Cut(rest, ":")
+	service, rest, _ = strings.Cut(rest, ":")
+	a.region, rest, _ = strings.Cut(rest, ":")
+	a.account, a.resource, ok = strings.Cut(rest, ":")
+	if !ok || a.partition == "" || service != "kms" || a.region == "" || a.account == "" || a.resource == "" {
+		return arn{}, false
+	}
+	return a, true
 }
 
 // validKeyID reports whether id has the shape of a key ID: a lower- or
