@@ -479,3 +479,6 @@ func (s *Server) CreateAccount(t testing.TB, accountID string) (account, credPat
 	}
 	return account, credPath
 }
+
+// Args returns the server's command line arguments.
+func (s *Server) Args() []string { return slices.Clone(s.args) }

@@ -32,6 +32,21 @@ func SQLiteOnly(t testing.TB) {
 // the database it used before, as it would find trent.db there.
 var schemas sync.Map // data directory -> DSN
 
+// NewPostgresStore returns the DSN of a fresh PostgreSQL schema for
+// servers that share one database (pass it as --store to each). Without
+// TRENT_TEST_POSTGRES_DSN the test is skipped, or fails when
+// TRENT_REQUIRE_ALL=1.
+func NewPostgresStore(t testing.TB) string {
+	t.Helper()
+	if os.Getenv("TRENT_TEST_POSTGRES_DSN") == "" {
+		if os.Getenv("TRENT_REQUIRE_ALL") == "1" {
+			t.Fatal("TRENT_TEST_POSTGRES_DSN is not set and TRENT_REQUIRE_ALL=1")
+		}
+		t.Skip("TRENT_TEST_POSTGRES_DSN is not set")
+	}
+	return postgresStore(t, t.TempDir())
+}
+
 // postgresStore returns the DSN of the data directory's database: a fresh
 // schema the first time, named in the DSN's search_path.
 func postgresStore(t testing.TB, dataDir string) string {
