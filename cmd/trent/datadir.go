@@ -17,6 +17,7 @@ import (
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/keyring"
 	"github.com/trentkms/trent/internal/seal"
+	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/postgres"
 	"github.com/trentkms/trent/internal/store/sqlite"
@@ -150,7 +151,7 @@ func (n *node) unseal(ctx context.Context, d *dataFlags, create bool) error {
 	if err := keyring.CheckDomainKey(dk, dom.KeyCheck); err != nil {
 		return fmt.Errorf("the domain key fails its check value; refusing to start: %w", err)
 	}
-	kr, err := keyring.Open(dk, keyring.Options{Source: n.materialSource})
+	kr, err := keyring.Open(dk, keyring.Options{Source: service.MaterialSource(n.store)})
 	if err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func (n *node) bootstrap(ctx context.Context, d *dataFlags) error {
 	if err != nil {
 		return fmt.Errorf("wrap domain key: %w", err)
 	}
-	kr, err := keyring.Open(dk, keyring.Options{Source: n.materialSource})
+	kr, err := keyring.Open(dk, keyring.Options{Source: service.MaterialSource(n.store)})
 	if err != nil {
 		return err
 	}
@@ -209,21 +210,6 @@ func (n *node) bootstrap(ctx context.Context, d *dataFlags) error {
 	return n.unseal(ctx, d, false)
 }
 
-func (n *node) materialSource(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
-	ms, err := n.store.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("key %s: %w", ref.KeyID, keyring.ErrMaterialNotFound)
-	}
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		if m.Version == ref.Version {
-			return m.Wrapped, nil
-		}
-	}
-	return nil, fmt.Errorf("key material %s version %d: %w", ref.KeyID, ref.Version, keyring.ErrMaterialNotFound)
-}
 
 // deliverCredentials writes the credentials file of every account whose
 // administrator's credentials are still pending (a first start or an

@@ -37,19 +37,7 @@ func newFixture(tb testing.TB) *fixture {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	source := func(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
-		ms, err := st.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range ms {
-			if m.Version == ref.Version {
-				return m.Wrapped, nil
-			}
-		}
-		return nil, keyring.ErrMaterialNotFound
-	}
-	kr, err := keyring.Open(dk, keyring.Options{Source: source})
+	kr, err := keyring.Open(dk, keyring.Options{Source: service.MaterialSource(st)})
 	if err != nil {
 		tb.Fatal(err)
 	}

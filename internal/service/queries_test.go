@@ -63,18 +63,10 @@ func TestCryptoPathReadsNoStore(t *testing.T) {
 			counting := &countingStore{Store: st}
 			dk, _ := keyring.NewDomainKey(nil)
 			var materialLoads atomic.Int64
+			source := MaterialSource(st)
 			kr, err := keyring.Open(dk, keyring.Options{Source: func(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
 				materialLoads.Add(1)
-				ms, err := st.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
-				if err != nil {
-					return nil, err
-				}
-				for _, m := range ms {
-					if m.Version == ref.Version {
-						return m.Wrapped, nil
-					}
-				}
-				return nil, keyring.ErrMaterialNotFound
+				return source(ctx, ref)
 			}})
 			if err != nil {
 				t.Fatal(err)

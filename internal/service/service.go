@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -101,4 +103,29 @@ func newMaterialID() (string, error) {
 func (s *Service) internal(ctx context.Context, op string, err error) error {
 	s.log.ErrorContext(ctx, "internal error", "op", op, "err", err)
 	return &Error{Kind: KindInternal, Message: "An internal error occurred."}
+}
+
+// MaterialReader reads a key's wrapped material versions.
+type MaterialReader interface {
+	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
+}
+
+// MaterialSource returns the keyring's loader of wrapped material over a
+// store: what the keyring reads on a cache miss.
+func MaterialSource(st MaterialReader) keyring.MaterialSource {
+	return func(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
+		ms, err := st.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("key %s: %w", ref.KeyID, keyring.ErrMaterialNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			if m.Version == ref.Version {
+				return m.Wrapped, nil
+			}
+		}
+		return nil, fmt.Errorf("key %s version %d: %w", ref.KeyID, ref.Version, keyring.ErrMaterialNotFound)
+	}
 }

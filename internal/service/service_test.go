@@ -1,13 +1,10 @@
 package service
 
 import (
-	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 
 	"github.com/trentkms/trent/internal/keyring"
-	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 	"github.com/trentkms/trent/internal/store/sqlstore"
 )
@@ -34,19 +31,7 @@ func newNodes(t *testing.T, n int) []node {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { st.Close() })
-		source := func(ctx context.Context, ref keyring.MaterialRef) (keyring.Wrapped, error) {
-			ms, err := st.KeyMaterials(ctx, store.KeyRef{Account: ref.Account, Region: ref.Region, ID: ref.KeyID})
-			if err != nil {
-				return nil, errors.Join(err, keyring.ErrMaterialNotFound)
-			}
-			for _, m := range ms {
-				if m.Version == ref.Version {
-					return m.Wrapped, nil
-				}
-			}
-			return nil, keyring.ErrMaterialNotFound
-		}
-		kr, err := keyring.Open(dk, keyring.Options{Source: source})
+		kr, err := keyring.Open(dk, keyring.Options{Source: MaterialSource(st)})
 		if err != nil {
 			t.Fatal(err)
 		}
