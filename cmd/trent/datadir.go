@@ -210,7 +210,6 @@ func (n *node) bootstrap(ctx context.Context, d *dataFlags) error {
 	return n.unseal(ctx, d, false)
 }
 
-
 // deliverCredentials writes the credentials file of every account whose
 // administrator's credentials are still pending (a first start or an
 // account creation that was interrupted), then clears the flag. The first
