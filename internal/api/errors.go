@@ -36,6 +36,8 @@ var kindErrors = map[service.Kind]wireError{
 	service.KindCustomKeyStoreNotFound: {"CustomKeyStoreNotFoundException", 400, ""},
 	service.KindInternal:               {"KMSInternalException", 500, ""},
 	service.KindUnavailable:            {"KMSInternalException", 500, ""},
+	service.KindInvalidSignature:       {"KMSInvalidSignatureException", 400, ""},
+	service.KindInvalidMac:             {"KMSInvalidMacException", 400, ""},
 }
 
 var sigErrors = map[sigv4.Kind]string{

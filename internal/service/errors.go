@@ -32,6 +32,8 @@ const (
 	KindCustomKeyStoreNotFound
 	KindInternal
 	KindUnavailable // the server cannot serve now (sealed, store down)
+	KindInvalidSignature
+	KindInvalidMac
 )
 
 var kindNames = [...]string{
@@ -56,6 +58,8 @@ var kindNames = [...]string{
 	KindCustomKeyStoreNotFound: "CustomKeyStoreNotFound",
 	KindInternal:               "Internal",
 	KindUnavailable:            "Unavailable",
+	KindInvalidSignature:       "InvalidSignature",
+	KindInvalidMac:             "InvalidMac",
 }
 
 func (k Kind) String() string {
