@@ -208,7 +208,9 @@ func encodeFast(e *awsjson.Encoder, out any) (ok bool) {
 	case *service.GenerateRandomOutput:
 		e.Blob("Plaintext", o.Plaintext)
 	default:
-		return false
+		if !encodeAsym(e, out) {
+			return false
+		}
 	}
 	e.End()
 	return true
@@ -223,5 +225,13 @@ func scrub(out any) {
 		clear(o.Plaintext)
 	case *service.GenerateRandomOutput:
 		clear(o.Plaintext)
+	case *service.GenerateDataKeyPairOutput:
+		clear(o.PrivateKeyPlaintext)
+	case *service.DeriveSharedSecretOutput:
+		clear(o.SharedSecret)
+	case *service.EncapsulateOutput:
+		clear(o.SharedSecret)
+	case *service.DecapsulateOutput:
+		clear(o.SharedSecret)
 	}
 }

@@ -11,7 +11,9 @@ import (
 	"sync/atomic"
 )
 
-// material is one unwrapped backing key in the cache.
+// material is one unwrapped key in the cache: a symmetric backing key
+// (spec SYMMETRIC_DEFAULT, as NewSymmetricMaterial makes it), an HMAC key,
+// or a parsed asymmetric key.
 //
 // Lifetime: refs counts one reference for the cache (while the material is
 // in a shard's map) and one per call using it. Whoever drops the last
@@ -19,29 +21,54 @@ import (
 // in progress. A reference is only taken under the shard's lock while the
 // material is in the map, so once the count reaches zero it stays there.
 type material struct {
-	ref MaterialRef
-	key secret
-	// mac is HMAC-SHA256 keyed by key in its reset state, with the padded
-	// key blocks precomputed. It is never written, only cloned, so it is
-	// safe to share.
+	ref  MaterialRef
+	spec keySpec
+	key  secret // SYMMETRIC_DEFAULT: the backing key
+	// macKey is the HMAC key: key's bytes for SYMMETRIC_DEFAULT (the
+	// message-key KDF), the key itself for the HMAC specs; nil otherwise.
+	macKey  []byte
+	newHash func() hash.Hash
+	// mac is HMAC keyed by macKey in its reset state, with the padded key
+	// blocks precomputed. It is never written, only cloned, so it is safe
+	// to share. Nil for asymmetric keys.
 	mac hash.Hash
 	// spare holds one clone of mac for reuse, so that a steady stream of
 	// calls on one key allocates no HMAC state.
 	spare atomic.Pointer[prf]
-	refs  atomic.Int32
-	used  atomic.Bool // CLOCK reference bit
-	slot  int         // index in the shard's ring; guarded by the shard's mu
+	// asym is the parsed key of the asymmetric specs (read-only while
+	// referenced); nil otherwise.
+	asym *asymKey
+	refs atomic.Int32
+	used atomic.Bool // CLOCK reference bit
+	slot int         // index in the shard's ring; guarded by the shard's mu
 }
 
-// prf is a keyed HMAC-SHA256 state checked out of a material.
+// prf is a keyed HMAC state checked out of a material.
 type prf struct{ h hash.Hash }
 
+// newMaterial returns a SYMMETRIC_DEFAULT material that owns key.
 func newMaterial(ref MaterialRef, key secret) *material {
-	mac := hmac.New(sha256.New, key.bytes())
+	return newMACMaterial(ref, specSymmetricDefault, key, key.bytes(), sha256.New)
+}
+
+// newHMACMaterial returns an HMAC material that owns macKey.
+func newHMACMaterial(ref MaterialRef, spec keySpec, macKey []byte) *material {
+	return newMACMaterial(ref, spec, secret{}, macKey, newHashFunc(spec.info().hash))
+}
+
+func newMACMaterial(ref MaterialRef, spec keySpec, key secret, macKey []byte, newHash func() hash.Hash) *material {
+	mac := hmac.New(newHash, macKey)
 	// Reset precomputes and marshals the inner and outer padded-key states;
 	// after it, clones share those states read-only.
 	mac.Reset()
-	m := &material{ref: ref, key: key, mac: mac, slot: -1}
+	m := &material{ref: ref, spec: spec, key: key, macKey: macKey, newHash: newHash, mac: mac, slot: -1}
+	m.refs.Store(1)
+	return m
+}
+
+// newAsymMaterial returns a material that owns the parsed key a.
+func newAsymMaterial(ref MaterialRef, a *asymKey) *material {
+	m := &material{ref: ref, spec: a.spec, asym: a, slot: -1}
 	m.refs.Store(1)
 	return m
 }
@@ -57,8 +84,8 @@ func (m *material) getPRF() *prf {
 			return &prf{h: h}
 		}
 	}
-	// A hash without Clone (not the case for crypto/hmac over SHA-256).
-	return &prf{h: hmac.New(sha256.New, m.key.bytes())}
+	// A hash without Clone (not the case for crypto/hmac over SHA-2).
+	return &prf{h: hmac.New(m.newHash, m.macKey)}
 }
 
 func (m *material) putPRF(p *prf) {
@@ -66,10 +93,15 @@ func (m *material) putPRF(p *prf) {
 	m.spare.CompareAndSwap(nil, p)
 }
 
-// release drops a reference and zeroes the key with the last one.
+// release drops a reference and zeroes the key with the last one (all of
+// it that Go lets the keyring reach: see asymKey.zero).
 func (m *material) release() {
 	if m.refs.Add(-1) == 0 {
 		m.key.zero()
+		clear(m.macKey)
+		if m.asym != nil {
+			m.asym.zero()
+		}
 		m.mac = nil
 		m.spare.Store(nil)
 	}

@@ -3,6 +3,7 @@ package keyring
 import (
 	"errors"
 	"fmt"
+	"strconv"
 )
 
 var (
@@ -50,4 +51,83 @@ var (
 
 	// ErrClosed means the keyring was closed.
 	ErrClosed = errors.New("keyring: closed")
+
+	// ErrUnsupportedSpec means a key spec or data key pair spec name is not
+	// one the keyring implements (NewMaterial, GenerateKeyPair).
+	ErrUnsupportedSpec = errors.New("keyring: unsupported key spec")
+
+	// ErrWrongKeyType means the operation does not exist for the key's
+	// type: PublicKey of a symmetric or HMAC key, Sign with an HMAC key,
+	// GenerateMac with an RSA key, DeriveSharedSecret with a key that is not
+	// on a NIST curve, Encapsulate with a key that is not ML-KEM, and so on.
+	// The service checks KeyUsage first; this is the keyring's own guard.
+	ErrWrongKeyType = errors.New("keyring: operation not available for this key type")
+
+	// ErrAlgorithmMismatch means the algorithm does not fit the key spec
+	// (AWS: "Algorithm X is incompatible with key spec Y."), including names
+	// the keyring does not know.
+	ErrAlgorithmMismatch = errors.New("keyring: algorithm incompatible with key spec")
+
+	// ErrMessageTypeMismatch means the message type does not fit the
+	// signing algorithm: DIGEST with ED25519_SHA_512 or ML_DSA_SHAKE_256,
+	// RAW with ED25519_PH_SHA_512, EXTERNAL_MU with anything but ML-DSA, or a
+	// message type the keyring does not know.
+	ErrMessageTypeMismatch = errors.New("keyring: message type incompatible with signing algorithm")
+
+	// ErrInvalidDigest means a DIGEST message is not the length of the
+	// algorithm's hash, or an EXTERNAL_MU message is not 64 bytes (AWS:
+	// "Digest is invalid length for algorithm X.").
+	ErrInvalidDigest = errors.New("keyring: digest is invalid length for algorithm")
+
+	// ErrInvalidSignature is the one opaque answer of Verify for a
+	// signature that does not verify, malformed ones included.
+	ErrInvalidSignature = errors.New("keyring: invalid signature")
+
+	// ErrInvalidMac is the one opaque answer of VerifyMac for a tag that
+	// does not match (of any length).
+	ErrInvalidMac = errors.New("keyring: invalid MAC")
+
+	// ErrInvalidPeerKey means DeriveSharedSecret's peer public key is
+	// unusable. It is always returned inside a *PeerKeyError that says why.
+	ErrInvalidPeerKey = errors.New("keyring: invalid peer public key")
+
+	// ErrInvalidKeyMaterial means raw key material does not encode a key of
+	// its spec (wrong length, scalar out of range, malformed DER), or
+	// stored material authenticated but does not parse (an internal error).
+	ErrInvalidKeyMaterial = errors.New("keyring: invalid key material")
+
+	// ErrExternalMuUnsupported means an ML-DSA EXTERNAL_MU Sign or Verify
+	// was asked of a build whose ML-DSA implementation cannot take an
+	// external mu (cloudflare/circl v1.6.5, used with Go 1.26, exposes only
+	// the pure interface; Go 1.27's crypto/mldsa has crypto.MLDSAMu).
+	ErrExternalMuUnsupported = errors.New("keyring: ML-DSA EXTERNAL_MU is not supported by this build")
 )
+
+// ErrPlaintextTooLarge is EncryptRSA's error for a plaintext longer than
+// the key and algorithm allow (k/8 - 2*hLen - 2 bytes for OAEP). Max is
+// that limit, for AWS's message "Algorithm X and key spec Y cannot encrypt
+// data larger than N bytes." errors.Is(err, ErrInvalidSize) holds.
+type ErrPlaintextTooLarge struct {
+	Max int
+}
+
+func (e ErrPlaintextTooLarge) Error() string {
+	return "keyring: plaintext larger than " + strconv.Itoa(e.Max) + " bytes"
+}
+
+// Unwrap returns ErrInvalidSize.
+func (e ErrPlaintextTooLarge) Unwrap() error { return ErrInvalidSize }
+
+// PeerKeyError is DeriveSharedSecret's error for an unusable peer public
+// key. Reason is a short English phrase safe to show the caller (it never
+// contains key material), e.g. "the public key is not valid DER
+// SubjectPublicKeyInfo" or "the public key's curve is P-384, the KMS key's
+// is P-256". errors.Is(err, ErrInvalidPeerKey) holds.
+type PeerKeyError struct {
+	Reason string
+}
+
+func (e *PeerKeyError) Error() string { return "keyring: invalid peer public key: " + e.Reason }
+
+// Unwrap returns ErrInvalidPeerKey.
+func (e *PeerKeyError) Unwrap() error { return ErrInvalidPeerKey }

@@ -4,28 +4,45 @@
 //
 // The keyring owns a copy of the domain key (unwrapped by internal/seal)
 // and with it
-//   - wraps new backing key material and other secrets for storage
-//     (NewSymmetricMaterial, WrapSecret, UnwrapSecret);
-//   - keeps a bounded cache of unwrapped material, filled on a miss from a
-//     MaterialSource that the caller provides (the keyring never reads the
-//     database itself);
+//   - wraps new key material of every KMS key spec and other secrets for
+//     storage (NewSymmetricMaterial, NewMaterial, WrapSecret,
+//     UnwrapSecret);
+//   - keeps a bounded cache of unwrapped material, parsed once (symmetric
+//     keys with their keyed HMAC state, HMAC keys likewise, asymmetric keys
+//     as ready-to-use crypto/rsa, crypto/ecdsa, crypto/ecdh, ed25519,
+//     ML-DSA and ML-KEM values), filled on a miss from a MaterialSource
+//     that the caller provides (the keyring never reads the database
+//     itself);
 //   - produces and opens symmetric ciphertext blobs (Encrypt, Decrypt,
-//     ReEncrypt, GenerateDataKey) in the format of docs/ciphertext-format.md.
+//     ReEncrypt, GenerateDataKey) in the format of docs/ciphertext-format.md;
+//   - signs and verifies (Sign, Verify), encrypts and decrypts with RSA-OAEP
+//     (EncryptRSA, DecryptRSA), computes HMACs (GenerateMac, VerifyMac),
+//     derives ECDH secrets (DeriveSharedSecret), encapsulates with ML-KEM
+//     (Encapsulate, Decapsulate), exports public keys (PublicKey) and makes
+//     data key pairs (GenerateKeyPair), byte for byte as AWS KMS does.
 //
 // Key derivation: the domain key is used only as an HMAC-SHA256 key, to
 // compute the key check value and to derive the wrapping key (SP 800-108
 // counter-mode KDF). Each ciphertext's AES-256-GCM key is derived from the
 // backing key and a random 256-bit per-message nonce with the same KDF.
 //
-// Only crypto/aes, crypto/cipher, crypto/hmac, crypto/sha256 and
-// crypto/rand are used, so the package works in Go's FIPS 140-3 mode
-// (GODEBUG=fips140=on or only).
+// FIPS 140-3: symmetric keys, RSA, ECDSA and ECDH on the NIST curves,
+// Ed25519 and Ed25519ph, HMAC-SHA-2 and ML-KEM-768/1024 use only the
+// standard library and work in Go's FIPS mode (GODEBUG=fips140=on or
+// only; RSAES_OAEP_SHA_1 is refused under =only). secp256k1
+// (github.com/decred/dcrd/dcrec/secp256k1/v4), ML-KEM-512 and ML-DSA
+// (github.com/cloudflare/circl) are outside Go's FIPS module: they keep
+// working in FIPS mode but are not FIPS-validated.
 //
 // Secrets are held in buffers that are zeroed when no longer needed
-// (evicted cache entries, Forget, Close, intermediate plaintext). What Go
-// cannot zero is outside the package's reach: the expanded AES key
-// schedules and HMAC states inside crypto/aes and crypto/hmac are left to
-// the garbage collector. No error and no fmt verb ever shows key material.
+// (evicted cache entries, Forget, Close, intermediate plaintext, raw key
+// encodings). What Go cannot zero is outside the package's reach: the
+// expanded AES key schedules and HMAC states inside crypto/aes and
+// crypto/hmac, the internal copies that crypto/rsa, crypto/ecdsa,
+// crypto/ecdh and crypto/mlkem keep of private keys (an evicted RSA key's
+// big.Int words are cleared, its precomputed FIPS-module copy is not), and
+// circl's expanded ML-KEM-512 vectors are left to the garbage collector.
+// No error and no fmt verb ever shows key material.
 package keyring
 
 import (
@@ -42,7 +59,7 @@ import (
 const DefaultCacheSize = 100_000
 
 // MaterialSource returns the wrapped material for ref, as
-// NewSymmetricMaterial made it, typically from the database. It returns an
+// NewSymmetricMaterial or NewMaterial made it, typically from the database. It returns an
 // error wrapping ErrMaterialNotFound if ref does not exist. It is called
 // on a cache miss, at most once at a time per ref, with the context of the
 // request that missed, and must be safe for concurrent use.
@@ -55,9 +72,13 @@ type Options struct {
 	// ErrInvalidCiphertext (useful for a keyring that only wraps secrets).
 	Source MaterialSource
 	// CacheSize bounds the number of unwrapped materials held in memory.
-	// Each costs about 1.2 KiB (the key, its precomputed HMAC state and one
-	// spare clone of it, the map entry): about 115 MiB at the default.
-	// Zero means DefaultCacheSize; negative is an error.
+	// A symmetric or HMAC key costs about 1.2 KiB (the key, its
+	// precomputed HMAC state and one spare clone of it, the map entry):
+	// about 115 MiB at the default. Asymmetric keys cost more (see
+	// TestMaterialMemory): a few KiB for ECC, Ed25519 and RSA, tens of KiB
+	// for ML-KEM and ML-DSA, whose expanded keys are large; size the cache
+	// for the mix of keys in use. Zero means DefaultCacheSize; negative is
+	// an error.
 	CacheSize int
 	// Rand is the source of keys, nonces and random bytes. Nil means
 	// crypto/rand, which production must use. (AES-GCM IVs always come from
@@ -159,6 +180,13 @@ func (k *Keyring) load(ctx context.Context, ref MaterialRef) (*material, error) 
 	w, err := k.source(ctx, ref)
 	if err != nil {
 		return nil, fmt.Errorf("keyring: load material %s: %w", ref, err)
+	}
+	if len(w) > 0 && w[0] == wrappedTypedVersion {
+		m, err := k.unwrapTypedMaterial(ref, w)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: unwrap material %s: %w", ref, err)
+		}
+		return m, nil
 	}
 	key, err := k.unwrapMaterial(ref, w)
 	if err != nil {

@@ -63,3 +63,20 @@ func (c *cache) Format(f fmt.State, _ rune) { io.WriteString(f, "keyring.cache{"
 
 // Format prints nothing of the shard's contents.
 func (s *shard) Format(f fmt.State, _ rune) { io.WriteString(f, "keyring.shard{"+redacted+"}") }
+
+// Format prints the key's spec only.
+func (a asymKey) Format(f fmt.State, _ rune) {
+	io.WriteString(f, "keyring.asymKey{"+a.spec.String()+" "+redacted+"}")
+}
+
+// Format prints nothing of the key.
+func (k *mldsaKey) Format(f fmt.State, _ rune) { io.WriteString(f, "keyring.mldsaKey{"+redacted+"}") }
+
+// Format prints nothing of the key.
+func (k *kem512) Format(f fmt.State, _ rune) { io.WriteString(f, "keyring.kem{"+redacted+"}") }
+
+// Format prints nothing of the key.
+func (k *kem768) Format(f fmt.State, _ rune) { io.WriteString(f, "keyring.kem{"+redacted+"}") }
+
+// Format prints nothing of the key.
+func (k *kem1024) Format(f fmt.State, _ rune) { io.WriteString(f, "keyring.kem{"+redacted+"}") }

@@ -76,6 +76,20 @@ func (k *Keyring) acquire(ctx context.Context, ref MaterialRef) (*material, erro
 	return k.cache.get(ctx, ref)
 }
 
+// acquireSymmetric is acquire for the ciphertext-blob operations: ref's
+// material must be SYMMETRIC_DEFAULT, else ErrWrongKeyType.
+func (k *Keyring) acquireSymmetric(ctx context.Context, ref MaterialRef) (*material, error) {
+	m, err := k.acquire(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	if m.spec != specSymmetricDefault {
+		m.release()
+		return nil, ErrWrongKeyType
+	}
+	return m, nil
+}
+
 // Encrypt encrypts plaintext (at most MaxPlaintextSize bytes) under ref's
 // material, bound to the encryption context encCtx (nil and empty are the
 // same context), and returns a ciphertext blob of
@@ -83,13 +97,14 @@ func (k *Keyring) acquire(ctx context.Context, ref MaterialRef) (*material, erro
 //
 // On a cache miss it loads the material through the MaterialSource with
 // ctx. Errors: ErrInvalidSize, ErrInvalidRef, ErrMaterialNotFound (wrapped),
+// ErrWrongKeyType (ref's material is not SYMMETRIC_DEFAULT),
 // ErrUnwrap (wrapped: the stored material does not open), source errors
 // (wrapped), ErrClosed. Safe for concurrent use.
 func (k *Keyring) Encrypt(ctx context.Context, ref MaterialRef, plaintext []byte, encCtx map[string]string) ([]byte, error) {
 	if len(plaintext) > MaxPlaintextSize {
 		return nil, ErrInvalidSize
 	}
-	m, err := k.acquire(ctx, ref)
+	m, err := k.acquireSymmetric(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -160,11 +175,12 @@ func (k *Keyring) Decrypt(ctx context.Context, blob []byte, encCtx map[string]st
 	return h, pt, nil
 }
 
-// acquireForDecrypt is acquire with a missing material reported as
-// ErrInvalidCiphertext: for the client it is a blob that names nothing.
+// acquireForDecrypt is acquireSymmetric with a missing material, or one
+// that is not symmetric, reported as ErrInvalidCiphertext: for the client
+// it is a blob that names nothing it could have been made with.
 func (k *Keyring) acquireForDecrypt(ctx context.Context, ref MaterialRef) (*material, error) {
-	m, err := k.acquire(ctx, ref)
-	if errors.Is(err, ErrMaterialNotFound) {
+	m, err := k.acquireSymmetric(ctx, ref)
+	if errors.Is(err, ErrMaterialNotFound) || errors.Is(err, ErrWrongKeyType) {
 		return nil, ErrInvalidCiphertext
 	}
 	return m, err
@@ -218,7 +234,7 @@ func (k *Keyring) ReEncrypt(ctx context.Context, blob []byte, srcCtx map[string]
 	}
 	sc.pt = pt // so that putScratch clears it
 
-	dst, err := k.acquire(ctx, dstRef)
+	dst, err := k.acquireSymmetric(ctx, dstRef)
 	if err != nil {
 		return Header{}, nil, err
 	}

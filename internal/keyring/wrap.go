@@ -14,9 +14,18 @@ import (
 // AES-256-GCM under the wrapping key (derived from the domain key) and
 // AAD = 0x01 | the purpose encoding below. A wrapped 256-bit material is 61
 // bytes.
+//
+// Format version 2 is the same envelope around typed key material (every
+// spec but SYMMETRIC_DEFAULT, see keymaterial.go): 0x02 | IV | ciphertext |
+// tag, AAD = 0x02 | the purposeTypedMaterial encoding. The first byte is
+// authenticated as part of the AAD, so a blob of one version never opens
+// as the other.
 type Wrapped = []byte
 
-const wrappedVersion = 0x01
+const (
+	wrappedVersion      = 0x01
+	wrappedTypedVersion = 0x02
+)
 
 // purpose separates the things the wrapping key protects, so that a blob
 // wrapped for one purpose never unwraps as another.
@@ -26,6 +35,7 @@ const (
 	purposeInvalid           purpose = iota // the zero value is never valid
 	purposeSymmetricMaterial                // AAD: label, account, region, key ID, version
 	purposeSecret                           // AAD: label, caller's label
+	purposeTypedMaterial                    // AAD: label, account, region, key ID, version
 )
 
 // String returns the purpose's label, which is also its AAD prefix.
@@ -35,6 +45,8 @@ func (p purpose) String() string {
 		return "trent symmetric material v1"
 	case purposeSecret:
 		return "trent secret v1"
+	case purposeTypedMaterial:
+		return "trent key material v1"
 	}
 	return "invalid purpose"
 }
@@ -48,9 +60,18 @@ func appendLP(dst []byte, s string) []byte {
 // materialAAD binds wrapped material to its key and version: every field
 // is length-prefixed, so no two refs share an encoding.
 func materialAAD(r MaterialRef) []byte {
+	return refAAD(wrappedVersion, purposeSymmetricMaterial, r)
+}
+
+// typedMaterialAAD is materialAAD for typed (format 2) material.
+func typedMaterialAAD(r MaterialRef) []byte {
+	return refAAD(wrappedTypedVersion, purposeTypedMaterial, r)
+}
+
+func refAAD(version byte, p purpose, r MaterialRef) []byte {
 	b := make([]byte, 0, 64+len(r.Region)+len(r.KeyID))
-	b = append(b, wrappedVersion)
-	b = appendLP(b, purposeSymmetricMaterial.String())
+	b = append(b, version)
+	b = appendLP(b, p.String())
 	b = appendLP(b, r.Account)
 	b = appendLP(b, r.Region)
 	b = appendLP(b, r.KeyID)
@@ -125,8 +146,8 @@ func (k *Keyring) UnwrapSecret(label string, wrapped []byte) ([]byte, error) {
 	return out[:cap(out)], nil
 }
 
-// wrap seals plaintext under the wrapping key with AAD = aad (which starts
-// with the version byte).
+// wrap seals plaintext under the wrapping key with AAD = aad, which starts
+// with the format version byte; the blob starts with the same byte.
 func (k *Keyring) wrap(aad, plaintext []byte) ([]byte, error) {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
@@ -138,15 +159,15 @@ func (k *Keyring) wrap(aad, plaintext []byte) ([]byte, error) {
 		return nil, err
 	}
 	out := make([]byte, 1, 1+ivSize+len(plaintext)+tagSize)
-	out[0] = wrappedVersion
+	out[0] = aad[0]
 	return aead.Seal(out, nil, plaintext, aad), nil
 }
 
 // unwrap opens w into dst, which must have room for the whole plaintext
 // (cap(dst) >= len(w)-29), so that the plaintext lands in the caller's
-// buffer and no other copy is made.
+// buffer and no other copy is made. w's version byte must be aad's first.
 func (k *Keyring) unwrap(dst, aad []byte, w []byte) error {
-	if len(w) < 1+ivSize+tagSize || w[0] != wrappedVersion || cap(dst) < len(w)-1-ivSize-tagSize {
+	if len(w) < 1+ivSize+tagSize || w[0] != aad[0] || cap(dst) < len(w)-1-ivSize-tagSize {
 		return ErrUnwrap
 	}
 	k.mu.RLock()

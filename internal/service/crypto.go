@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/trentkms/trent/internal/keyring"
 	"github.com/trentkms/trent/internal/store"
@@ -169,6 +170,9 @@ func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*En
 	if err := usableForCrypto(k); err != nil {
 		return nil, err
 	}
+	if isRSAEncryption(k) {
+		return s.encryptRSA(ctx, ck, in)
+	}
 	if err := symmetricKey(k, "Encrypt", in.EncryptionAlgorithm); err != nil {
 		return nil, err
 	}
@@ -264,10 +268,26 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 		if err := usableForCrypto(&ck.key); err != nil {
 			return nil, err
 		}
+		if isRSAEncryption(&ck.key) {
+			if _, err := rsaAlgorithm(&ck.key, in.EncryptionAlgorithm, in.EncryptionContext); err != nil {
+				return nil, err
+			}
+			return nil, ErrDryRun
+		}
 		if err := symmetricKey(&ck.key, "Decrypt", in.EncryptionAlgorithm); err != nil {
 			return nil, err
 		}
 		return nil, ErrDryRun
+	}
+	if in.KeyId != nil {
+		// An asymmetric ciphertext names no key: KeyId does.
+		ck, err := s.cachedKey(ctx, c, "Decrypt", *in.KeyId)
+		if err != nil {
+			return nil, err
+		}
+		if isRSAEncryption(&ck.key) {
+			return s.decryptRSA(ctx, ck, in)
+		}
 	}
 	ck, h, err := s.ciphertextKey(ctx, c, "Decrypt", in.CiphertextBlob, in.KeyId)
 	if err != nil {
@@ -317,6 +337,9 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 	grantTokensField(&v, in.GrantTokens)
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	if mixed, out, err := s.reEncryptAsymmetric(ctx, c, in, ignore); mixed {
+		return out, err
 	}
 	var src *cachedKey
 	var h keyring.Header
@@ -456,4 +479,167 @@ func (s *Service) GenerateRandom(ctx context.Context, c *Caller, in *GenerateRan
 		return nil, s.internal(ctx, "GenerateRandom", err)
 	}
 	return &GenerateRandomOutput{Plaintext: b}, nil
+}
+
+// isRSAEncryption reports whether k is an RSA key for encryption.
+func isRSAEncryption(k *store.Key) bool {
+	return k.KeyUsage == UsageEncryptDecrypt && k.KeySpec != SpecSymmetricDefault
+}
+
+// rsaAlgorithm checks an asymmetric encryption algorithm against the key.
+// AWS requires one (there is no default for asymmetric keys) and allows no
+// encryption context.
+func rsaAlgorithm(k *store.Key, alg *string, encCtx map[string]string) (string, error) {
+	a := algSymmetric
+	if alg != nil {
+		a = *alg
+	}
+	if !slices.Contains(specs[k.KeySpec].enc, a) {
+		return "", errorf(KindInvalidKeyUsage, "Algorithm %s is incompatible with key spec %s.", a, k.KeySpec)
+	}
+	if len(encCtx) > 0 {
+		return "", errorf(KindValidation, "EncryptionContext is not supported for asymmetric KMS keys.")
+	}
+	return a, nil
+}
+
+// encryptRSA encrypts with RSAES-OAEP under an RSA key's public key.
+func (s *Service) encryptRSA(ctx context.Context, ck *cachedKey, in *EncryptInput) (*EncryptOutput, error) {
+	k := &ck.key
+	alg, err := rsaAlgorithm(k, in.EncryptionAlgorithm, in.EncryptionContext)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := s.keyring.EncryptRSA(ctx, materialRef(k, k.CurrentMaterial), alg, in.Plaintext)
+	clear(in.Plaintext)
+	var tooLarge keyring.ErrPlaintextTooLarge
+	if errors.As(err, &tooLarge) {
+		return nil, errorf(KindValidation, "Algorithm %s and key spec %s cannot encrypt data larger than %d bytes.", alg, k.KeySpec, tooLarge.Max)
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "Encrypt", err)
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	return &EncryptOutput{CiphertextBlob: ct, EncryptionAlgorithm: alg, KeyId: ck.arn}, nil
+}
+
+// decryptRSA decrypts an RSAES-OAEP ciphertext with an RSA key.
+func (s *Service) decryptRSA(ctx context.Context, ck *cachedKey, in *DecryptInput) (*DecryptOutput, error) {
+	k := &ck.key
+	if err := usableForCrypto(k); err != nil {
+		return nil, err
+	}
+	alg, err := rsaAlgorithm(k, in.EncryptionAlgorithm, in.EncryptionContext)
+	if err != nil {
+		return nil, err
+	}
+	if in.CiphertextBlob == nil { // a dry run with IGNORE_CIPHERTEXT
+		return nil, ErrDryRun
+	}
+	pt, err := s.keyring.DecryptRSA(ctx, materialRef(k, k.CurrentMaterial), alg, in.CiphertextBlob)
+	if err != nil {
+		return nil, s.keyringError(ctx, "Decrypt", err)
+	}
+	if in.DryRun {
+		clear(pt)
+		return nil, ErrDryRun
+	}
+	return &DecryptOutput{EncryptionAlgorithm: alg, KeyId: ck.arn, Plaintext: pt}, nil
+}
+
+// reEncryptAsymmetric handles ReEncrypt when the source or the destination
+// is an RSA key (mixed is false otherwise, and the symmetric path runs).
+// The plaintext passes through the service here, and is zeroed.
+func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncryptInput, ignore bool) (mixed bool, _ *ReEncryptOutput, _ error) {
+	var src *cachedKey
+	if in.SourceKeyId != nil {
+		ck, err := s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
+		if err != nil {
+			return true, nil, err
+		}
+		if isRSAEncryption(&ck.key) {
+			src = ck
+		}
+	}
+	dst, err := s.cachedKey(ctx, c, "ReEncrypt", *in.DestinationKeyId)
+	if err != nil {
+		return true, nil, err
+	}
+	if src == nil && !isRSAEncryption(&dst.key) {
+		return false, nil, nil
+	}
+	var h keyring.Header
+	if src == nil && !ignore {
+		if src, h, err = s.ciphertextKey(ctx, c, "ReEncrypt", in.CiphertextBlob, in.SourceKeyId); err != nil {
+			return true, nil, err
+		}
+	} else if src == nil {
+		return true, nil, errorf(KindValidation, "SourceKeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
+	}
+	sk, dk := &src.key, &dst.key
+	for _, k := range []*store.Key{sk, dk} {
+		if err := usableForCrypto(k); err != nil {
+			return true, nil, err
+		}
+	}
+	srcAlg, dstAlg := algSymmetric, algSymmetric
+	if isRSAEncryption(sk) {
+		if srcAlg, err = rsaAlgorithm(sk, in.SourceEncryptionAlgorithm, in.SourceEncryptionContext); err != nil {
+			return true, nil, err
+		}
+	} else if err := symmetricKey(sk, "ReEncrypt", in.SourceEncryptionAlgorithm); err != nil {
+		return true, nil, err
+	}
+	if isRSAEncryption(dk) {
+		if dstAlg, err = rsaAlgorithm(dk, in.DestinationEncryptionAlgorithm, in.DestinationEncryptionContext); err != nil {
+			return true, nil, err
+		}
+	} else if err := symmetricKey(dk, "ReEncrypt", in.DestinationEncryptionAlgorithm); err != nil {
+		return true, nil, err
+	}
+	if ignore {
+		return true, nil, ErrDryRun
+	}
+	var pt []byte
+	if isRSAEncryption(sk) {
+		pt, err = s.keyring.DecryptRSA(ctx, materialRef(sk, sk.CurrentMaterial), srcAlg, in.CiphertextBlob)
+	} else {
+		_, pt, err = s.keyring.Decrypt(ctx, in.CiphertextBlob, in.SourceEncryptionContext)
+	}
+	if err != nil {
+		return true, nil, s.keyringError(ctx, "ReEncrypt", err)
+	}
+	defer clear(pt)
+	if in.DryRun {
+		return true, nil, ErrDryRun
+	}
+	var blob []byte
+	if isRSAEncryption(dk) {
+		blob, err = s.keyring.EncryptRSA(ctx, materialRef(dk, dk.CurrentMaterial), dstAlg, pt)
+		var tooLarge keyring.ErrPlaintextTooLarge
+		if errors.As(err, &tooLarge) {
+			return true, nil, errorf(KindValidation, "Algorithm %s and key spec %s cannot encrypt data larger than %d bytes.", dstAlg, dk.KeySpec, tooLarge.Max)
+		}
+	} else {
+		blob, err = s.keyring.Encrypt(ctx, materialRef(dk, dk.CurrentMaterial), pt, in.DestinationEncryptionContext)
+	}
+	if err != nil {
+		return true, nil, s.internal(ctx, "ReEncrypt", err)
+	}
+	out := &ReEncryptOutput{
+		CiphertextBlob:                 blob,
+		DestinationEncryptionAlgorithm: dstAlg,
+		KeyId:                          dst.arn,
+		SourceEncryptionAlgorithm:      srcAlg,
+		SourceKeyId:                    src.arn,
+	}
+	if !isRSAEncryption(dk) {
+		out.DestinationKeyMaterialId = dst.materialIDs[dk.CurrentMaterial]
+	}
+	if !isRSAEncryption(sk) {
+		out.SourceKeyMaterialId = src.materialIDs[h.Version]
+	}
+	return true, out, nil
 }

@@ -88,8 +88,8 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 	if in.CustomKeyStoreId != nil {
 		return nil, errorf(KindCustomKeyStoreNotFound, "Custom key store %s does not exist.", *in.CustomKeyStoreId)
 	}
-	if !info.implemented {
-		return nil, errorf(KindUnsupportedOperation, "KeySpec %s is not supported by this Trent server yet.", spec)
+	if origin == OriginExternal && !importable(spec) {
+		return nil, errorf(KindUnsupportedOperation, "KeySpec %s does not support Origin EXTERNAL.", spec)
 	}
 	tags, err := checkNewTags(nil, in.Tags)
 	if err != nil {
@@ -126,7 +126,7 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		k.State = StatePendingImport
 	} else {
 		k.CurrentMaterial = 1
-		wrapped, err := s.keyring.NewSymmetricMaterial(keyring.MaterialRef{Account: k.Account, Region: k.Region, KeyID: k.ID, Version: 1})
+		wrapped, err := s.keyring.NewMaterial(keyring.MaterialRef{Account: k.Account, Region: k.Region, KeyID: k.ID, Version: 1}, spec)
 		if err != nil {
 			return nil, s.internal(ctx, "CreateKey", err)
 		}
@@ -371,4 +371,10 @@ func (s *Service) UpdateKeyDescription(ctx context.Context, c *Caller, in *Updat
 		return nil, err
 	}
 	return &Empty{}, nil
+}
+
+// importable reports whether AWS lets a key of spec get imported material:
+// symmetric, HMAC, RSA and the ECC curves.
+func importable(spec string) bool {
+	return spec == SpecSymmetricDefault || strings.HasPrefix(spec, "HMAC_") || strings.HasPrefix(spec, "RSA_") || strings.HasPrefix(spec, "ECC_") && spec != "ECC_NIST_EDWARDS25519"
 }

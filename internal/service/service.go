@@ -35,12 +35,23 @@ type Store interface {
 
 // Keyring is the cryptographic boundary as the service uses it.
 type Keyring interface {
-	NewSymmetricMaterial(ref keyring.MaterialRef) (keyring.Wrapped, error)
+	NewMaterial(ref keyring.MaterialRef, spec string) (keyring.Wrapped, error)
 	Encrypt(ctx context.Context, ref keyring.MaterialRef, plaintext []byte, encCtx map[string]string) ([]byte, error)
 	Decrypt(ctx context.Context, blob []byte, encCtx map[string]string) (keyring.Header, []byte, error)
 	ReEncrypt(ctx context.Context, blob []byte, srcCtx map[string]string, dstRef keyring.MaterialRef, dstCtx map[string]string) (keyring.Header, []byte, error)
 	GenerateDataKey(ctx context.Context, ref keyring.MaterialRef, n int, encCtx map[string]string) (plaintext, blob []byte, err error)
 	Random(n int) ([]byte, error)
+
+	PublicKey(ctx context.Context, ref keyring.MaterialRef) ([]byte, error)
+	Sign(ctx context.Context, ref keyring.MaterialRef, alg, msgType string, msg []byte) ([]byte, error)
+	Verify(ctx context.Context, ref keyring.MaterialRef, alg, msgType string, msg, sig []byte) error
+	EncryptRSA(ctx context.Context, ref keyring.MaterialRef, alg string, plaintext []byte) ([]byte, error)
+	DecryptRSA(ctx context.Context, ref keyring.MaterialRef, alg string, ciphertext []byte) ([]byte, error)
+	GenerateMac(ctx context.Context, ref keyring.MaterialRef, alg string, msg []byte) ([]byte, error)
+	VerifyMac(ctx context.Context, ref keyring.MaterialRef, alg string, msg, mac []byte) error
+	DeriveSharedSecret(ctx context.Context, ref keyring.MaterialRef, peerSPKI []byte) ([]byte, error)
+	Encapsulate(ctx context.Context, ref keyring.MaterialRef) (ciphertext, sharedSecret []byte, err error)
+	Decapsulate(ctx context.Context, ref keyring.MaterialRef, ciphertext []byte) ([]byte, error)
 }
 
 // Caller is the authenticated principal of a request and where it was sent.

@@ -39,15 +39,13 @@ type specInfo struct {
 	usages []string // allowed KeyUsage values; the first is the default, if any
 	// algorithms per usage, as DescribeKey lists them
 	enc, sign, mac, agree, encap []string
-	// implemented is true when Trent can create keys of this spec today.
-	implemented bool
 }
 
 var rsaSign = []string{"RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512", "RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512"}
 var rsaEnc = []string{"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"}
 
 var specs = map[string]specInfo{
-	"SYMMETRIC_DEFAULT":     {usages: []string{UsageEncryptDecrypt}, enc: []string{"SYMMETRIC_DEFAULT"}, implemented: true},
+	"SYMMETRIC_DEFAULT":     {usages: []string{UsageEncryptDecrypt}, enc: []string{"SYMMETRIC_DEFAULT"}},
 	"RSA_2048":              {usages: []string{UsageEncryptDecrypt, UsageSignVerify}, enc: rsaEnc, sign: rsaSign},
 	"RSA_3072":              {usages: []string{UsageEncryptDecrypt, UsageSignVerify}, enc: rsaEnc, sign: rsaSign},
 	"RSA_4096":              {usages: []string{UsageEncryptDecrypt, UsageSignVerify}, enc: rsaEnc, sign: rsaSign},
