@@ -31,18 +31,19 @@ import (
 // the same; the signature stays valid for minutes).
 func runBench(ctx context.Context, args []string) error {
 	var (
-		endpoint, op, keyID, credFile, region, profile string
-		size, conns                                    int
-		duration                                       time.Duration
-		insecure                                       bool
+		endpoint, op, keyID, credFile, region, profile, keySpec string
+		size, conns                                             int
+		duration                                                time.Duration
+		insecure                                                bool
 	)
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.StringVar(&endpoint, "endpoint", "http://127.0.0.1:4599", "server endpoint")
-	fs.StringVar(&op, "op", "Encrypt", "operation: Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey")
+	fs.StringVar(&op, "op", "Encrypt", "operation: Encrypt, Decrypt, GenerateDataKey, GenerateRandom, DescribeKey, Sign, Verify, GenerateMac, VerifyMac")
 	fs.IntVar(&size, "size", 1024, "plaintext bytes (Encrypt, Decrypt) or data key bytes (GenerateDataKey, GenerateRandom)")
 	fs.IntVar(&conns, "conns", 64, "concurrent keep-alive connections")
 	fs.DurationVar(&duration, "duration", 10*time.Second, "how long to run")
 	fs.StringVar(&keyID, "key-id", "", "key to use (default: create one)")
+	fs.StringVar(&keySpec, "key-spec", "ECC_NIST_P256", "key spec of the key made for Sign and Verify")
 	fs.StringVar(&credFile, "credentials", envOr("AWS_SHARED_CREDENTIALS_FILE", "./trent-data/credentials"), "AWS shared credentials file")
 	fs.StringVar(&profile, "profile", "default", "credentials profile")
 	fs.StringVar(&region, "region", envOr("AWS_REGION", "us-east-1"), "region to sign for")
@@ -66,13 +67,20 @@ func runBench(ctx context.Context, args []string) error {
 		signer: sigv4.Signer{AccessKeyID: akid, Secret: []byte(secret), Region: region, Service: "kms"}}
 
 	if keyID == "" && op != "GenerateRandom" {
+		in := map[string]any{"Description": "trent bench"}
+		switch op {
+		case "Sign", "Verify":
+			in["KeySpec"], in["KeyUsage"] = keySpec, "SIGN_VERIFY"
+		case "GenerateMac", "VerifyMac":
+			in["KeySpec"], in["KeyUsage"] = "HMAC_256", "GENERATE_VERIFY_MAC"
+		}
 		var out struct{ KeyMetadata struct{ Arn string } }
-		if err := b.call(ctx, "CreateKey", map[string]any{"Description": "trent bench"}, &out); err != nil {
+		if err := b.call(ctx, "CreateKey", in, &out); err != nil {
 			return fmt.Errorf("create bench key: %w", err)
 		}
 		keyID = out.KeyMetadata.Arn
 	}
-	body, err := b.body(ctx, op, keyID, size)
+	body, err := b.body(ctx, op, keyID, size, signingAlgorithm(keySpec))
 	if err != nil {
 		return err
 	}
@@ -195,7 +203,7 @@ func (b *bencher) call(ctx context.Context, op string, in any, out any) error {
 }
 
 // body builds the request body the run repeats.
-func (b *bencher) body(ctx context.Context, op, keyID string, size int) ([]byte, error) {
+func (b *bencher) body(ctx context.Context, op, keyID string, size int, signAlg string) ([]byte, error) {
 	plaintext := make([]byte, size)
 	rand.Read(plaintext)
 	switch op {
@@ -214,6 +222,22 @@ func (b *bencher) body(ctx context.Context, op, keyID string, size int) ([]byte,
 		return json.Marshal(map[string]any{"NumberOfBytes": size})
 	case "DescribeKey":
 		return json.Marshal(map[string]any{"KeyId": keyID})
+	case "Sign":
+		return json.Marshal(map[string]any{"KeyId": keyID, "Message": plaintext, "SigningAlgorithm": signAlg})
+	case "Verify":
+		var out struct{ Signature []byte }
+		if err := b.call(ctx, "Sign", map[string]any{"KeyId": keyID, "Message": plaintext, "SigningAlgorithm": signAlg}, &out); err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]any{"KeyId": keyID, "Message": plaintext, "Signature": out.Signature, "SigningAlgorithm": signAlg})
+	case "GenerateMac":
+		return json.Marshal(map[string]any{"KeyId": keyID, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256"})
+	case "VerifyMac":
+		var out struct{ Mac []byte }
+		if err := b.call(ctx, "GenerateMac", map[string]any{"KeyId": keyID, "Message": plaintext, "MacAlgorithm": "HMAC_SHA_256"}, &out); err != nil {
+			return nil, err
+		}
+		return json.Marshal(map[string]any{"KeyId": keyID, "Message": plaintext, "Mac": out.Mac, "MacAlgorithm": "HMAC_SHA_256"})
 	}
 	return nil, fmt.Errorf("unknown --op %q", op)
 }
@@ -336,4 +360,21 @@ func rawRequest(r *http.Request, body []byte) []byte {
 	buf.WriteString("Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
 	buf.Write(body)
 	return buf.Bytes()
+}
+
+// signingAlgorithm is the algorithm bench signs with for a key spec.
+func signingAlgorithm(spec string) string {
+	switch {
+	case strings.HasPrefix(spec, "RSA_"):
+		return "RSASSA_PSS_SHA_256"
+	case spec == "ECC_NIST_P384":
+		return "ECDSA_SHA_384"
+	case spec == "ECC_NIST_P521":
+		return "ECDSA_SHA_512"
+	case spec == "ECC_NIST_EDWARDS25519":
+		return "ED25519_SHA_512"
+	case strings.HasPrefix(spec, "ML_DSA_"):
+		return "ML_DSA_SHAKE_256"
+	}
+	return "ECDSA_SHA_256"
 }
