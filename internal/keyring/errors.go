@@ -97,9 +97,8 @@ var (
 	ErrInvalidKeyMaterial = errors.New("keyring: invalid key material")
 
 	// ErrExternalMuUnsupported means an ML-DSA EXTERNAL_MU Sign or Verify
-	// was asked of a build whose ML-DSA implementation cannot take an
-	// external mu (cloudflare/circl v1.6.5, used with Go 1.26, exposes only
-	// the pure interface; Go 1.27's crypto/mldsa has crypto.MLDSAMu).
+	// was asked: the ML-DSA implementation (cloudflare/circl v1.6.5) takes
+	// only messages, not an external mu (see mldsa.go).
 	ErrExternalMuUnsupported = errors.New("keyring: ML-DSA EXTERNAL_MU is not supported by this build")
 )
 

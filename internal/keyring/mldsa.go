@@ -17,9 +17,12 @@ import (
 //
 // circl v1.6.5 signs and verifies only messages (mu = SHAKE256(tr || 0 ||
 // len(ctx) || ctx || M) is computed inside), so EXTERNAL_MU is
-// ErrExternalMuUnsupported. Go 1.27's crypto/mldsa takes an external mu
-// (crypto.MLDSAMu); moving to it is a change of this file only, since keys
-// are stored as the 32-byte seed that every implementation expands alike.
+// ErrExternalMuUnsupported. Go 1.27's crypto/mldsa signs an external mu
+// (opts crypto.MLDSAMu) but its Verify takes only a message, so moving to
+// it would give EXTERNAL_MU Sign, not Verify. Keys are stored as the
+// 32-byte seed that every implementation expands alike
+// (mldsa_go127_test.go checks that against crypto/mldsa), so a move is a
+// change of this file only.
 
 type mldsaKey struct {
 	scheme   sign.Scheme

@@ -36,13 +36,12 @@ import (
 // and the number skipped per class and file is asserted against
 // wycheproofSkips: a changed vector file or a changed filter fails.
 const (
-	skipOAEPLabel       = "RSA-OAEP with a non-empty label (KMS uses the empty label)"
-	skipMLDSAContext    = "ML-DSA with a non-empty context string (KMS signs with the empty context)"
-	skipTruncatedMAC    = "HMAC tag truncated below the hash size (KMS MACs are full length)"
-	skipHMACKeySize     = "HMAC key shorter than the hash or longer than its block (KMS cannot hold it)"
-	skipRSAExponent     = "RSA public exponent other than 65537 (KMS keys always use 65537)"
-	skipLongMessage     = "message longer than 4096 bytes (KMS's Sign/Verify limit)"
-	skipUnsupportedSize = "key size KMS does not offer"
+	skipOAEPLabel    = "RSA-OAEP with a non-empty label (KMS uses the empty label)"
+	skipMLDSAContext = "ML-DSA with a non-empty context string (KMS signs with the empty context)"
+	skipTruncatedMAC = "HMAC tag truncated below the hash size (KMS MACs are full length)"
+	skipHMACKeySize  = "HMAC key shorter than the hash or longer than its block (KMS cannot hold it)"
+	skipRSAExponent  = "RSA public exponent other than 65537 (KMS keys always use 65537)"
+	skipLongMessage  = "message longer than 4096 bytes (KMS's Sign/Verify limit)"
 )
 
 var wycheproofSkips = map[string]map[string]int{

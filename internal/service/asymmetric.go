@@ -134,6 +134,10 @@ var (
 	dataKeyPairSpecs = []string{"RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519", "ML_KEM_512", "ML_KEM_768", "ML_KEM_1024"}
 )
 
+// errExternalMu answers ML-DSA's EXTERNAL_MU message type, which the
+// ML-DSA library Trent uses cannot sign or verify yet (README).
+var errExternalMu = &Error{Kind: KindUnsupportedOperation, Message: "MessageType EXTERNAL_MU is not supported by this Trent server yet."}
+
 // usageError is AWS's answer to an operation the key's usage does not
 // allow.
 func usageError(k *cachedKey, op string) error {
@@ -237,6 +241,9 @@ func (s *Service) Sign(ctx context.Context, c *Caller, in *SignInput) (*SignOutp
 		return nil, ErrDryRun
 	}
 	sig, err := s.keyring.Sign(ctx, currentRef(&ck.key), *in.SigningAlgorithm, mt, in.Message)
+	if errors.Is(err, keyring.ErrExternalMuUnsupported) {
+		return nil, errExternalMu
+	}
 	if err != nil {
 		return nil, s.internal(ctx, "Sign", err)
 	}
@@ -267,6 +274,9 @@ func (s *Service) Verify(ctx context.Context, c *Caller, in *VerifyInput) (*Veri
 	err = s.keyring.Verify(ctx, currentRef(&ck.key), *in.SigningAlgorithm, mt, in.Message, in.Signature)
 	if errors.Is(err, keyring.ErrInvalidSignature) {
 		return nil, &Error{Kind: KindInvalidSignature}
+	}
+	if errors.Is(err, keyring.ErrExternalMuUnsupported) {
+		return nil, errExternalMu
 	}
 	if err != nil {
 		return nil, s.internal(ctx, "Verify", err)
