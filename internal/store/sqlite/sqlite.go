@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -71,12 +72,25 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	}
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s, err := sqlstore.Open(ctx, db, Dialect())
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	// Several processes creating one new database at once can meet
+	// SQLITE_BUSY while one of them switches it to WAL mode, without the
+	// busy handler being consulted; the migration is retried then.
+	for attempt := 1; ; attempt++ {
+		s, err := sqlstore.Open(ctx, db, Dialect())
+		if err == nil {
+			return s, nil
+		}
+		if !isBusy(err) || attempt == 50 || ctx.Err() != nil {
+			db.Close()
+			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		}
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
 	}
-	return s, nil
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // Dialect returns the SQLite dialect for sqlstore.

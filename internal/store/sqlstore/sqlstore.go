@@ -75,7 +75,12 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 func (s *DB) SQL() *sql.DB { return s.db }
 
 // Close closes the database.
-func (s *DB) Close() error { return s.db.Close() }
+func (s *DB) Close() error {
+	if s == nil {
+		return nil
+	}
+	return s.db.Close()
+}
 
 // Backup implements store.Store.
 func (s *DB) Backup(ctx context.Context, path string) error {
