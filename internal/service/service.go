@@ -25,6 +25,7 @@ type Store interface {
 	Key(ctx context.Context, ref store.KeyRef) (store.Key, error)
 	ListKeys(ctx context.Context, account, region, after string, limit int) ([]store.Key, error)
 	UpdateKey(ctx context.Context, k store.Key) (store.Key, error)
+	RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error)
 	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
 	CreateAlias(ctx context.Context, a store.Alias, maxPerKey int) error
 	Alias(ctx context.Context, account, region, name string) (store.Alias, error)

@@ -60,11 +60,20 @@ type Store interface {
 	// be at least 1; otherwise ListKeys returns an error.
 	ListKeys(ctx context.Context, account, region, after string, limit int) ([]Key, error)
 	// UpdateKey replaces a key's mutable fields (Description, State,
-	// DeletionDate, Policy, Tags, CurrentMaterial) if k.Version matches the
+	// DeletionDate, Policy, Tags, CurrentMaterial, RotationEnabled,
+	// RotationPeriodDays, NextRotation, OnDemandRotations) if k.Version matches the
 	// stored version (ErrConflict otherwise, ErrNotFound if it is gone) and
 	// returns the stored record with its new version. The other fields keep
 	// their stored values whatever k holds, and the result shows them.
 	UpdateKey(ctx context.Context, k Key) (Key, error)
+	// RotateKey adds material m to key k and makes it current, in one
+	// transaction: it writes k's mutable fields as UpdateKey does, with
+	// CurrentMaterial set to m.Version whatever k holds, and inserts m. It
+	// returns ErrConflict if k.Version is stale, ErrNotFound if the key is
+	// gone and ErrExists if the key already has material version
+	// m.Version; on any error nothing is written. It returns the stored
+	// key with its new version and appends a change-feed entry.
+	RotateKey(ctx context.Context, k Key, m KeyMaterial) (Key, error)
 	// KeyMaterials returns a key's backing material versions in order;
 	// none for a key that has no material yet (origin EXTERNAL before
 	// import), ErrNotFound if the key does not exist.
@@ -93,7 +102,7 @@ type Store interface {
 
 	// Changes returns up to limit entries of the change feed, in sequence
 	// order, whose sequence number is greater than after or whose time is at
-	// or after since. Every committed UpdateKey, UpdateAlias and DeleteAlias
+	// or after since. Every committed UpdateKey, RotateKey, UpdateAlias and DeleteAlias
 	// appends one entry in its own transaction. Sequence numbers are
 	// assigned when a transaction writes, not when it commits, so on
 	// PostgreSQL an entry can become visible after entries with higher
@@ -173,6 +182,15 @@ type Key struct {
 	Tags []Tag
 	// CurrentMaterial is the material version new encryptions use.
 	CurrentMaterial uint32
+	// RotationEnabled says whether automatic rotation is on; then
+	// RotationPeriodDays is its period and NextRotation when it is due.
+	// They mean nothing while rotation is off.
+	RotationEnabled    bool
+	RotationPeriodDays int
+	NextRotation       time.Time
+	// OnDemandRotations counts the key's on-demand rotations (AWS limits
+	// them per key).
+	OnDemandRotations int
 }
 
 // Ref returns the key's reference.
@@ -190,7 +208,16 @@ type KeyMaterial struct {
 	MaterialID string
 	Wrapped    []byte
 	CreatedAt  time.Time
+	// RotationType says how the material became current: "" for a key's
+	// first material, RotationAutomatic or RotationOnDemand.
+	RotationType string
 }
+
+// RotationType values of KeyMaterial.
+const (
+	RotationAutomatic = "AUTOMATIC"
+	RotationOnDemand  = "ON_DEMAND"
+)
 
 // Alias is a friendly name for a key.
 type Alias struct {

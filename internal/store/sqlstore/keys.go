@@ -10,18 +10,19 @@ import (
 	"github.com/trentkms/trent/internal/store"
 )
 
-const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material`
+const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material, rotation_enabled, rotation_period_days, next_rotation, on_demand_rotations`
 
 func scanKey(sc scanner) (store.Key, error) {
 	var k store.Key
-	var created, multi, deletion, cur int64
+	var created, multi, deletion, cur, rotEnabled, rotPeriod, nextRot, onDemand int64
 	var tags string
 	err := sc.Scan(&k.Account, &k.Region, &k.ID, &k.Version, &created, &k.Description, &k.KeySpec, &k.KeyUsage,
-		&k.Origin, &k.State, &multi, &deletion, &k.Policy, &tags, &cur)
+		&k.Origin, &k.State, &multi, &deletion, &k.Policy, &tags, &cur, &rotEnabled, &rotPeriod, &nextRot, &onDemand)
 	if err != nil {
 		return store.Key{}, err
 	}
 	k.CreatedAt, k.MultiRegion, k.DeletionDate, k.CurrentMaterial = fromNanos(created), multi != 0, fromNanos(deletion), uint32(cur)
+	k.RotationEnabled, k.RotationPeriodDays, k.NextRotation, k.OnDemandRotations = rotEnabled != 0, int(rotPeriod), fromNanos(nextRot), int(onDemand)
 	if tags != "" {
 		if err := json.Unmarshal([]byte(tags), &k.Tags); err != nil {
 			return store.Key{}, fmt.Errorf("decode tags of key %s: %w", k.ID, err)
@@ -48,21 +49,29 @@ func (s *DB) CreateKey(ctx context.Context, k store.Key, ms []store.KeyMaterial)
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 			k.Account, k.Region, k.ID, nanos(k.CreatedAt), k.Description, k.KeySpec, k.KeyUsage, k.Origin, k.State,
-			b2i(k.MultiRegion), nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial))
+			b2i(k.MultiRegion), nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
+			b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations))
 		if err != nil {
 			return fmt.Errorf("insert key %s: %w", k.ID, s.mapInsertErr(err))
 		}
 		for _, m := range ms {
-			_, err := tx.ExecContext(ctx, `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				k.Account, k.Region, k.ID, int64(m.Version), m.MaterialID, m.Wrapped, nanos(m.CreatedAt))
-			if err != nil {
-				return fmt.Errorf("insert material %d of key %s: %w", m.Version, k.ID, s.mapInsertErr(err))
+			if err := s.insertMaterial(ctx, tx, k.Ref(), m); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+}
+
+func (s *DB) insertMaterial(ctx context.Context, tx *sql.Tx, ref store.KeyRef, m store.KeyMaterial) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		ref.Account, ref.Region, ref.ID, int64(m.Version), m.MaterialID, m.Wrapped, nanos(m.CreatedAt), m.RotationType)
+	if err != nil {
+		return fmt.Errorf("insert material %d of key %s: %w", m.Version, ref.ID, s.mapInsertErr(err))
+	}
+	return nil
 }
 
 // Key implements store.Store.
@@ -129,24 +138,59 @@ func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
 	var out store.Key
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = scanKey(tx.QueryRowContext(ctx, `UPDATE keys
-			SET version = version + 1, description = $1, state = $2, deletion_date = $3, policy = $4, tags = $5, current_material = $6
-			WHERE account = $7 AND region = $8 AND id = $9 AND version = $10
-			RETURNING `+keyCols,
-			k.Description, k.State, nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
-			k.Account, k.Region, k.ID, k.Version))
-		if errors.Is(err, sql.ErrNoRows) {
-			ok, err := s.keyExists(ctx, tx, k.Account, k.Region, k.ID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return store.ErrNotFound
-			}
-			return store.ErrConflict
+		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
+			return err
 		}
+		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
+	})
+	if err != nil {
+		return store.Key{}, err
+	}
+	return out, nil
+}
+
+// updateKey is the compare-and-swap write of UpdateKey and RotateKey.
+func (s *DB) updateKey(ctx context.Context, tx *sql.Tx, k store.Key, tags string) (store.Key, error) {
+	out, err := scanKey(tx.QueryRowContext(ctx, `UPDATE keys
+		SET version = version + 1, description = $1, state = $2, deletion_date = $3, policy = $4, tags = $5, current_material = $6,
+			rotation_enabled = $7, rotation_period_days = $8, next_rotation = $9, on_demand_rotations = $10
+		WHERE account = $11 AND region = $12 AND id = $13 AND version = $14
+		RETURNING `+keyCols,
+		k.Description, k.State, nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
+		b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations),
+		k.Account, k.Region, k.ID, k.Version))
+	if errors.Is(err, sql.ErrNoRows) {
+		ok, err := s.keyExists(ctx, tx, k.Account, k.Region, k.ID)
 		if err != nil {
-			return fmt.Errorf("update key %s: %w", k.ID, err)
+			return store.Key{}, err
+		}
+		if !ok {
+			return store.Key{}, store.ErrNotFound
+		}
+		return store.Key{}, store.ErrConflict
+	}
+	if err != nil {
+		return store.Key{}, fmt.Errorf("update key %s: %w", k.ID, err)
+	}
+	return out, nil
+}
+
+// RotateKey implements store.Store. The key's row is written first, so on
+// engines that lock rows the insert runs under the key's lock.
+func (s *DB) RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error) {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return store.Key{}, err
+	}
+	k.CurrentMaterial = m.Version
+	var out store.Key
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
+			return err
+		}
+		if err := s.insertMaterial(ctx, tx, k.Ref(), m); err != nil {
+			return err
 		}
 		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
 	})
@@ -158,7 +202,7 @@ func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
 
 // KeyMaterials implements store.Store.
 func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT version, material_id, wrapped, created_at FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY version`,
+	rows, err := s.db.QueryContext(ctx, `SELECT version, material_id, wrapped, created_at, rotation_type FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY version`,
 		ref.Account, ref.Region, ref.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
@@ -168,7 +212,7 @@ func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMat
 	for rows.Next() {
 		var m store.KeyMaterial
 		var v, created int64
-		if err := rows.Scan(&v, &m.MaterialID, &m.Wrapped, &created); err != nil {
+		if err := rows.Scan(&v, &m.MaterialID, &m.Wrapped, &created, &m.RotationType); err != nil {
 			return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
 		}
 		m.Version, m.CreatedAt = uint32(v), fromNanos(created)

@@ -85,6 +85,15 @@ var migrations = []string{
 		name {{text}} NOT NULL
 	);
 	CREATE INDEX changes_at ON changes (at);`,
+	// Key rotation (issue 6): the automatic-rotation schedule and the
+	// on-demand count on the key, how each material came to be on the
+	// material ('' for a key's first material).
+	`ALTER TABLE keys ADD COLUMN rotation_enabled BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE keys ADD COLUMN rotation_period_days BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE keys ADD COLUMN next_rotation BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE keys ADD COLUMN on_demand_rotations BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE key_materials ADD COLUMN rotation_type {{text}} NOT NULL DEFAULT '';
+	CREATE INDEX keys_next_rotation ON keys (next_rotation);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
