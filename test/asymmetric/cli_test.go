@@ -2,35 +2,16 @@ package asymmetric_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
-)
 
-// repoRoot is the directory holding go.mod, found upward from the working
-// directory (the package directory under go test).
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
+	"github.com/trentkms/trent/test/harness"
+)
 
 // TestCLISignOpenSSL is the flow of issue 5: `aws kms sign` with an
 // ECC_NIST_P256 key, its base64 output decoded, and `openssl dgst -sha256
@@ -43,18 +24,14 @@ func TestCLISignOpenSSL(t *testing.T) {
 		cli = "/usr/bin/aws"
 	}
 	if fi, err := os.Stat(cli); err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
-		missing(t, "AWS CLI %s not found or not executable (install Debian's awscli, or set TRENT_AWS_CLI)", cli)
+		harness.Missing(t, "AWS CLI %s not found or not executable (install Debian's awscli, or set TRENT_AWS_CLI)", cli)
 	}
 	if !haveOpenSSL() {
-		missing(t, "%s not found", opensslPath)
+		harness.Missing(t, "%s not found", opensslPath)
 	}
-	root, err := repoRoot()
+	dataPath, err := harness.AWSDataPath()
 	if err != nil {
-		t.Fatal(err)
-	}
-	dataPath := filepath.Clean(filepath.Join(root, "..", "shared", "aws-data"))
-	if _, err := os.Stat(filepath.Join(dataPath, "kms", "2014-11-01", "service-2.json")); err != nil {
-		missing(t, "AWS_DATA_PATH %s holds no kms/2014-11-01/service-2.json: %v", dataPath, err)
+		harness.Missing(t, "%v", err)
 	}
 
 	e := start(t)

@@ -343,17 +343,6 @@ func sortedStrings[T ~string](v []T) []string {
 
 func requireAll() bool { return os.Getenv("TRENT_REQUIRE_ALL") == "1" }
 
-// missing skips t because a tool is absent, or fails it when
-// TRENT_REQUIRE_ALL=1.
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if requireAll() {
-		t.Fatalf("%s (TRENT_REQUIRE_ALL=1)", msg)
-	}
-	t.Skip(msg)
-}
-
 const opensslPath = "/usr/bin/openssl"
 
 var haveOpenSSL = sync.OnceValue(func() bool {

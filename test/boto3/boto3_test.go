@@ -15,7 +15,6 @@ package boto3_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -36,17 +35,6 @@ const (
 
 	scriptTimeout = 5 * time.Minute
 )
-
-// missing skips t because a client or file the suite needs is absent, or
-// fails it when TRENT_REQUIRE_ALL=1 (CI, where a skip would hide a gap).
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("TRENT_REQUIRE_ALL") == "1" {
-		t.Fatalf("%s (TRENT_REQUIRE_ALL=1)", msg)
-	}
-	t.Skip(msg)
-}
 
 // tools is what the suite found on this machine, looked up once.
 var tools struct {
@@ -71,14 +59,9 @@ func findTools() {
 	}
 	tools.python = py
 
-	root, err := repoRoot()
+	dp, err := harness.AWSDataPath()
 	if err != nil {
 		tools.err = err
-		return
-	}
-	dp := filepath.Clean(filepath.Join(root, "..", "shared", "aws-data"))
-	if _, err := os.Stat(filepath.Join(dp, "kms", "2014-11-01", "service-2.json")); err != nil {
-		tools.err = fmt.Errorf("AWS_DATA_PATH %s holds no kms/2014-11-01/service-2.json: %v", dp, err)
 		return
 	}
 	tools.dataPath = dp
@@ -117,32 +100,13 @@ func findTools() {
 	tools.versions = v
 }
 
-// repoRoot is the directory holding go.mod, found upward from the working
-// directory (the package directory under go test).
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // needBoto3 skips or fails t unless the interpreter, boto3 and the model
 // are present.
 func needBoto3(t testing.TB) {
 	t.Helper()
 	tools.once.Do(findTools)
 	if tools.err != nil {
-		missing(t, "%v", tools.err)
+		harness.Missing(t, "%v", tools.err)
 	}
 }
 
@@ -266,7 +230,7 @@ func TestEnvelopeEncryption(t *testing.T) {
 		// where cryptography is present too.
 		t.Run("openssl", func(t *testing.T) {
 			if tools.openssl == "" {
-				missing(t, "no /usr/bin/openssl")
+				harness.Missing(t, "no /usr/bin/openssl")
 			}
 			e.script(t, "envelope.py", "--local-cipher", "openssl")
 		})

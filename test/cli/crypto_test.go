@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trentkms/trent/test/harness"
 )
 
 type encryptOutput struct {
@@ -59,7 +61,7 @@ func (e *env) shell(script string, extra ...string) {
 	e.t.Helper()
 	bash := "/bin/bash"
 	if _, err := os.Stat(bash); err != nil {
-		missing(e.t, "bash not found at %s: %v", bash, err)
+		harness.Missing(e.t, "bash not found at %s: %v", bash, err)
 	}
 	ctx, cancel := context.WithTimeout(e.t.Context(), 2*cmdTimeout)
 	defer cancel()

@@ -44,17 +44,6 @@ const (
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
-// missing skips t because a client or file the suite needs is absent, or
-// fails it when TRENT_REQUIRE_ALL=1 (CI, where a skip would hide a gap).
-func missing(t testing.TB, format string, args ...any) {
-	t.Helper()
-	msg := fmt.Sprintf(format, args...)
-	if os.Getenv("TRENT_REQUIRE_ALL") == "1" {
-		t.Fatalf("%s (TRENT_REQUIRE_ALL=1)", msg)
-	}
-	t.Skip(msg)
-}
-
 // tools is what the suite found on this machine, looked up once.
 var tools struct {
 	once     sync.Once
@@ -75,14 +64,9 @@ func findTools() {
 	}
 	tools.aws = aws
 
-	root, err := repoRoot()
+	dp, err := harness.AWSDataPath()
 	if err != nil {
 		tools.err = err
-		return
-	}
-	dp := filepath.Clean(filepath.Join(root, "..", "shared", "aws-data"))
-	if _, err := os.Stat(filepath.Join(dp, "kms", "2014-11-01", "service-2.json")); err != nil {
-		tools.err = fmt.Errorf("AWS_DATA_PATH %s holds no kms/2014-11-01/service-2.json: %v", dp, err)
 		return
 	}
 	tools.dataPath = dp
@@ -129,31 +113,12 @@ func interpreter(path string) string {
 	return f[0]
 }
 
-// repoRoot is the directory holding go.mod, found upward from the working
-// directory (the package directory under go test).
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working directory")
-		}
-		dir = parent
-	}
-}
-
 // needCLI returns the CLI's path and AWS_DATA_PATH, or skips/fails t.
 func needCLI(t testing.TB) (aws, dataPath string) {
 	t.Helper()
 	tools.once.Do(findTools)
 	if tools.err != nil {
-		missing(t, "%v", tools.err)
+		harness.Missing(t, "%v", tools.err)
 	}
 	return tools.aws, tools.dataPath
 }
