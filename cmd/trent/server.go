@@ -30,6 +30,7 @@ type serverFlags struct {
 	insecureListen bool
 	logLevel       string
 	pprofAddr      string
+	testingClock   bool
 }
 
 // changePollInterval is how often a node reads the store's change feed:
@@ -67,6 +68,7 @@ func runServer(ctx context.Context, args []string) error {
 	fs.BoolVar(&f.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
 	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	fs.StringVar(&f.pprofAddr, "pprof-listen", "", "serve Go's profiler (net/http/pprof) on this loopback address, for performance work")
+	fs.BoolVar(&f.testingClock, "testing-clock", false, "FOR TESTS ONLY: let POST "+api.TestingClockPath+"?advance=<duration> move the key clock forward (unauthenticated; loopback only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,6 +97,10 @@ func runServer(ctx context.Context, args []string) error {
 		ln.Close()
 		return fmt.Errorf("refusing plain HTTP on non-loopback address %s: give --tls-cert/--tls-key, or --insecure-listen to accept the risk", ln.Addr())
 	}
+	if f.testingClock && !isLoopback(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("--testing-clock is for tests and needs a loopback --listen address, not %s", ln.Addr())
+	}
 
 	n, err := openNode(ctx, &f.data, true)
 	if err != nil {
@@ -108,7 +114,15 @@ func runServer(ctx context.Context, args []string) error {
 	}
 
 	dir := iam.NewDirectory(n.store, n.keyring)
-	svc := service.New(service.Config{Store: n.store, Keyring: n.keyring, Logger: logger})
+	// The key clock (rotation, deletion); SigV4 keeps the real clock.
+	var clock *offsetClock
+	keyClock := time.Now
+	if f.testingClock {
+		clock = &offsetClock{}
+		keyClock = clock.Now
+		logger.Warn("--testing-clock: the key clock can be moved through " + api.TestingClockPath + "; never use this in production")
+	}
+	svc := service.New(service.Config{Store: n.store, Keyring: n.keyring, Now: keyClock, Logger: logger})
 	watcher := service.NewWatcher(svc, n.store)
 	if _, err := watcher.Poll(ctx); err != nil {
 		ln.Close()
@@ -117,10 +131,19 @@ func runServer(ctx context.Context, args []string) error {
 	watchCtx, stopWatch := context.WithCancel(context.Background())
 	defer stopWatch()
 	go watcher.Run(watchCtx, changePollInterval)
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go runScheduler(schedCtx, svc, scheduleInterval, logger, schedDone)
+	defer func() { stopSched(); <-schedDone }() // before the store closes
+	var testingClock http.Handler
+	if clock != nil {
+		testingClock = testingClockHandler(clock, svc, logger)
+	}
 	h := api.New(api.Config{
-		Service: svc,
-		KMS:     &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup},
-		Logger:  logger,
+		Service:      svc,
+		KMS:          &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup},
+		Logger:       logger,
+		TestingClock: testingClock,
 	})
 	srv := &http.Server{
 		Handler:           h,

@@ -36,7 +36,15 @@ type Config struct {
 	// KMS verifies requests signed for the "kms" service.
 	KMS    *sigv4.Verifier
 	Logger *slog.Logger
+	// TestingClock, when non-nil, serves TestingClockPath: the control that
+	// end-to-end tests use to move the key clock (trent server
+	// --testing-clock). It is not authenticated; nil, as in production,
+	// makes the path answer 404.
+	TestingClock http.Handler
 }
+
+// TestingClockPath is where Config.TestingClock is served.
+const TestingClockPath = "/_trent/testing/clock"
 
 // Handler serves the AWS KMS JSON API and the health endpoint.
 type Handler struct {
@@ -44,6 +52,7 @@ type Handler struct {
 	kms    *sigv4.Verifier
 	log    *slog.Logger
 	routes map[string]route
+	clock  http.Handler
 	ids    requestIDs
 	bufs   sync.Pool
 }
@@ -57,7 +66,7 @@ type route struct {
 
 // New returns the handler.
 func New(c Config) *Handler {
-	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger}
+	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger, clock: c.TestingClock}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -103,6 +112,8 @@ func kmsRoutes(s *service.Service) map[string]route {
 		"TrentService.GetKeyRotationStatus":                op(s.GetKeyRotationStatus),
 		"TrentService.RotateKeyOnDemand":                   op(s.RotateKeyOnDemand),
 		"TrentService.ListKeyRotations":                    op(s.ListKeyRotations),
+		"TrentService.ScheduleKeyDeletion":                 op(s.ScheduleKeyDeletion),
+		"TrentService.CancelKeyDeletion":                   op(s.CancelKeyDeletion),
 		"TrentService.Encrypt":                             fastOp(decodeEncrypt, s.Encrypt),
 		"TrentService.Decrypt":                             fastOp(decodeDecrypt, s.Decrypt),
 		"TrentService.ReEncrypt":                           fastOp(decodeReEncrypt, s.ReEncrypt),
@@ -143,6 +154,14 @@ func decode(body []byte, v any) error {
 
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == TestingClockPath {
+		if h.clock == nil {
+			http.NotFound(w, r)
+			return
+		}
+		h.clock.ServeHTTP(w, r)
+		return
+	}
 	if r.Method == http.MethodGet {
 		switch r.URL.Path {
 		case "/healthz":

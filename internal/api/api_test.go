@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -185,4 +186,31 @@ func BenchmarkEncrypt(b *testing.B) {
 
 func BenchmarkDecrypt(b *testing.B) {
 	benchOp(b, "Decrypt", nil)
+}
+
+// TestTestingClockHook checks that the testing-clock path exists only
+// when Config.TestingClock is set, and is served without SigV4 then.
+func TestTestingClockHook(t *testing.T) {
+	f := newFixture(t)
+	w := newRecorder()
+	f.h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, TestingClockPath+"?advance=720h", nil))
+	if w.status != http.StatusNotFound {
+		t.Errorf("without TestingClock: HTTP %d, want 404", w.status)
+	}
+
+	var served int
+	h := New(Config{TestingClock: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served++
+		w.WriteHeader(http.StatusTeapot)
+	})})
+	w = newRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodPost, TestingClockPath+"?advance=720h", nil))
+	if w.status != http.StatusTeapot || served != 1 {
+		t.Errorf("with TestingClock: HTTP %d, served %d times; want the hook's answer, once", w.status, served)
+	}
+	w = newRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/_trent/testing/other", nil))
+	if served != 1 || w.status != http.StatusNotFound {
+		t.Errorf("another path reached the hook")
+	}
 }

@@ -142,11 +142,25 @@ func (c *keyCache) updated(k store.Key, ms []store.KeyMaterial) {
 	c.put(ck)
 }
 
-// invalidateKey drops a key.
-func (c *keyCache) invalidateKey(ref store.KeyRef) {
+// take drops a key and returns what was cached of it, or nil.
+func (c *keyCache) take(ref store.KeyRef) *cachedKey {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	ck := c.keys[ref]
 	delete(c.keys, ref)
-	c.mu.Unlock()
+	return ck
+}
+
+// deleted drops a destroyed key and every alias cached as pointing at it.
+func (c *keyCache) deleted(ref store.KeyRef) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.keys, ref)
+	for a, target := range c.aliases {
+		if a.account == ref.Account && a.region == ref.Region && target == ref.ID {
+			delete(c.aliases, a)
+		}
+	}
 }
 
 // alias returns an alias's target key ID, reading st on a miss.

@@ -27,6 +27,8 @@ type Store interface {
 	UpdateKey(ctx context.Context, k store.Key) (store.Key, error)
 	RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error)
 	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
+	DeleteKey(ctx context.Context, ref store.KeyRef, version int64) error
+	DueKeys(ctx context.Context, now time.Time, limit int) ([]store.Key, error)
 	CreateAlias(ctx context.Context, a store.Alias, maxPerKey int) error
 	Alias(ctx context.Context, account, region, name string) (store.Alias, error)
 	UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (store.Alias, error)
@@ -37,6 +39,8 @@ type Store interface {
 // Keyring is the cryptographic boundary as the service uses it.
 type Keyring interface {
 	NewMaterial(ref keyring.MaterialRef, spec string) (keyring.Wrapped, error)
+	// Forget drops the keyring's cached plaintext of one material version.
+	Forget(ref keyring.MaterialRef)
 	Encrypt(ctx context.Context, ref keyring.MaterialRef, plaintext []byte, encCtx map[string]string) ([]byte, error)
 	Decrypt(ctx context.Context, blob []byte, encCtx map[string]string) (keyring.Header, []byte, error)
 	ReEncrypt(ctx context.Context, blob []byte, srcCtx map[string]string, dstRef keyring.MaterialRef, dstCtx map[string]string) (keyring.Header, []byte, error)

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -73,7 +74,10 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 			n++
 			switch c.Kind {
 			case store.ChangeKey:
-				w.svc.cache.invalidateKey(store.KeyRef{Account: c.Account, Region: c.Region, ID: c.Name})
+				ref := store.KeyRef{Account: c.Account, Region: c.Region, ID: c.Name}
+				if old := w.svc.cache.take(ref); old != nil {
+					w.forgetIfDeleted(ctx, old)
+				}
 			case store.ChangeAlias:
 				w.svc.cache.invalidateAlias(c.Account, c.Region, c.Name)
 			default:
@@ -88,6 +92,18 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 		if len(cs) < batch {
 			return n, nil
 		}
+	}
+}
+
+// forgetIfDeleted drops the keyring's plaintext of a key that another
+// node destroyed; ck is what this node had cached of it.
+func (w *Watcher) forgetIfDeleted(ctx context.Context, ck *cachedKey) {
+	_, err := w.svc.store.Key(ctx, ck.key.Ref())
+	if !errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	for v := range ck.materialIDs {
+		w.svc.keyring.Forget(materialRef(&ck.key, v))
 	}
 }
 

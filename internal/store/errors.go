@@ -18,6 +18,9 @@ var (
 	ErrAlreadyInitialised = errors.New("store: database already initialised")
 	// ErrSchemaTooNew means the database was migrated by a newer Trent.
 	ErrSchemaTooNew = errors.New("store: database schema is newer than this binary")
+	// ErrResidue means a deletion committed but the engine could not yet
+	// scrub the deleted bytes from its write-ahead log.
+	ErrResidue = errors.New("store: deleted data may remain in the write-ahead log")
 	// ErrUnsupported means the backend does not offer the operation.
 	ErrUnsupported = errors.New("store: operation not supported by this backend")
 )

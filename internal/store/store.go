@@ -78,6 +78,21 @@ type Store interface {
 	// none for a key that has no material yet (origin EXTERNAL before
 	// import), ErrNotFound if the key does not exist.
 	KeyMaterials(ctx context.Context, ref KeyRef) ([]KeyMaterial, error)
+	// DeleteKey destroys a key if version matches its stored version
+	// (ErrConflict otherwise, ErrNotFound if it is gone): in one transaction
+	// it deletes the key, every material version and every alias that
+	// targets it, and appends a change-feed entry for the key and for each
+	// alias. Once that has committed, an engine that keeps a log of written
+	// pages (SQLite's WAL) scrubs the deleted bytes from it; if that step
+	// fails DeleteKey returns an error wrapping ErrResidue and the deletion
+	// stands (the next DeleteKey scrubs again).
+	DeleteKey(ctx context.Context, ref KeyRef, version int64) error
+	// DueKeys returns up to limit keys, of every account and region, with
+	// time-driven work due at now: State "PendingDeletion" with
+	// DeletionDate at or before now, or State "Enabled" with
+	// RotationEnabled and NextRotation at or before now. They come ordered
+	// by account, region and key ID. limit must be at least 1.
+	DueKeys(ctx context.Context, now time.Time, limit int) ([]Key, error)
 
 	// CreateAlias adds an alias (with Version 1) if its target key exists in
 	// the alias's account and region (ErrNotFound otherwise), the name is
@@ -103,7 +118,8 @@ type Store interface {
 	// Changes returns up to limit entries of the change feed, in sequence
 	// order, whose sequence number is greater than after or whose time is at
 	// or after since. Every committed UpdateKey, RotateKey, UpdateAlias and DeleteAlias
-	// appends one entry in its own transaction. Sequence numbers are
+	// appends one entry in its own transaction (DeleteKey one per key and
+	// alias it removes). Sequence numbers are
 	// assigned when a transaction writes, not when it commits, so on
 	// PostgreSQL an entry can become visible after entries with higher
 	// numbers; callers that must not miss one also ask for a recent time

@@ -102,6 +102,7 @@ func Dialect() sqlstore.Dialect {
 		Text:              "TEXT",
 		ForUpdate:         "", // write transactions BEGIN IMMEDIATE
 		IsUniqueViolation: isUniqueViolation,
+		Scrub:             checkpointTruncate,
 		Backup:            backup,
 	}
 }
@@ -160,3 +161,31 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
+
+// checkpointTruncate is the dialect's Scrub: it copies the WAL into the
+// database file (where secure_delete has zeroed deleted content) and
+// truncates the WAL to zero bytes. A reader holding an old snapshot (on
+// another connection or process) keeps it from finishing; it tries a few
+// times before it gives up.
+func checkpointTruncate(ctx context.Context, db *sql.DB) error {
+	for attempt := 1; ; attempt++ {
+		var busy, logFrames, done int64
+		if err := db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logFrames, &done); err != nil {
+			return fmt.Errorf("checkpoint: %w", err)
+		}
+		if busy == 0 {
+			return nil
+		}
+		if attempt == 5 {
+			return fmt.Errorf("checkpoint: %w", errBusy)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		}
+	}
+}
+
+// errBusy is returned when the WAL stays in use.
+var errBusy = errors.New("log still in use by a reader")

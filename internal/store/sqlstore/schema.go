@@ -94,6 +94,9 @@ var migrations = []string{
 	ALTER TABLE keys ADD COLUMN on_demand_rotations BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE key_materials ADD COLUMN rotation_type {{text}} NOT NULL DEFAULT '';
 	CREATE INDEX keys_next_rotation ON keys (next_rotation);`,
+	// Scheduled deletion (issue 6): DueKeys finds keys whose waiting
+	// period has ended.
+	`CREATE INDEX keys_deletion_date ON keys (deletion_date);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.

@@ -43,6 +43,10 @@ type Dialect struct {
 	// function. Nil when the migration transaction itself is the lock
 	// (SQLite, where it begins IMMEDIATE).
 	Lock func(ctx context.Context, db *sql.DB) (release func(), err error)
+	// Scrub removes deleted bytes from the engine's own log after a
+	// destructive commit (SQLite: checkpoint and truncate the WAL), or is
+	// nil.
+	Scrub func(ctx context.Context, db *sql.DB) error
 	// Backup writes a consistent copy to path, or is nil.
 	Backup func(ctx context.Context, db *sql.DB, path string) error
 }

@@ -74,6 +74,10 @@ func Run(t *testing.T, open Open) {
 		{"Aliases/LimitRace", testAliasLimitRace},
 		{"Aliases/UpdateRace", testUpdateAliasRace},
 		{"Changes/Feed", testChanges},
+		{"Lifecycle/DeleteKey", testDeleteKey},
+		{"Lifecycle/DeleteKeyErrors", testDeleteKeyErrors},
+		{"Lifecycle/DeleteKeyRace", testDeleteKeyRace},
+		{"Lifecycle/DueKeys", testDueKeys},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
