@@ -285,6 +285,11 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 		if err != nil {
 			return nil, err
 		}
+		// Key state comes before the ciphertext is looked at (kms-api.md
+		// evaluation order): a key pending import never had material.
+		if err := usableForCrypto(&ck.key); err != nil {
+			return nil, err
+		}
 		if isRSAEncryption(&ck.key) {
 			return s.decryptRSA(ctx, ck, in)
 		}
@@ -350,6 +355,17 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 		}
 		src, err = s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
 	} else {
+		if in.SourceKeyId != nil {
+			// Key state comes before the ciphertext is looked at, as in
+			// Decrypt.
+			named, err := s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
+			if err != nil {
+				return nil, err
+			}
+			if err := usableForCrypto(&named.key); err != nil {
+				return nil, err
+			}
+		}
 		src, h, err = s.ciphertextKey(ctx, c, "ReEncrypt", in.CiphertextBlob, in.SourceKeyId)
 	}
 	if err != nil {
