@@ -223,23 +223,37 @@ func msgTypeOf(p *string) string {
 	return *p
 }
 
+// signingKey validates a Sign or Verify request (signature is nil for
+// Sign) and returns its key and message type once the call would succeed
+// but for the cryptography: after DryRun.
+func (s *Service) signingKey(ctx context.Context, c *Caller, op string, keyID *string, msg []byte, msgType, alg *string, tokens []string, signature []byte, dryRun bool) (*cachedKey, string, error) {
+	var v validation
+	signFields(&v, keyID, msg, msgType, alg, tokens)
+	if op == "Verify" && v.required(signature != nil, "signature") {
+		v.blob(signature, true, "signature", 1, 6144)
+	}
+	if err := v.err(); err != nil {
+		return nil, "", err
+	}
+	ck, err := s.usableKey(ctx, c, op, *keyID, UsageSignVerify)
+	if err != nil {
+		return nil, "", err
+	}
+	mt := msgTypeOf(msgType)
+	if err := checkSigning(ck, *alg, mt, msg); err != nil {
+		return nil, "", err
+	}
+	if dryRun {
+		return nil, "", ErrDryRun
+	}
+	return ck, mt, nil
+}
+
 // Sign signs a message or digest with an asymmetric key.
 func (s *Service) Sign(ctx context.Context, c *Caller, in *SignInput) (*SignOutput, error) {
-	var v validation
-	signFields(&v, in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	ck, err := s.usableKey(ctx, c, "Sign", *in.KeyId, UsageSignVerify)
+	ck, mt, err := s.signingKey(ctx, c, "Sign", in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, in.GrantTokens, nil, in.DryRun)
 	if err != nil {
 		return nil, err
-	}
-	mt := msgTypeOf(in.MessageType)
-	if err := checkSigning(ck, *in.SigningAlgorithm, mt, in.Message); err != nil {
-		return nil, err
-	}
-	if in.DryRun {
-		return nil, ErrDryRun
 	}
 	sig, err := s.keyring.Sign(ctx, currentRef(&ck.key), *in.SigningAlgorithm, mt, in.Message)
 	if errors.Is(err, keyring.ErrExternalMuUnsupported) {
@@ -253,24 +267,9 @@ func (s *Service) Sign(ctx context.Context, c *Caller, in *SignInput) (*SignOutp
 
 // Verify checks a signature; an invalid one is KMSInvalidSignatureException.
 func (s *Service) Verify(ctx context.Context, c *Caller, in *VerifyInput) (*VerifyOutput, error) {
-	var v validation
-	signFields(&v, in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, in.GrantTokens)
-	if v.required(in.Signature != nil, "signature") {
-		v.blob(in.Signature, true, "signature", 1, 6144)
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	ck, err := s.usableKey(ctx, c, "Verify", *in.KeyId, UsageSignVerify)
+	ck, mt, err := s.signingKey(ctx, c, "Verify", in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, in.GrantTokens, in.Signature, in.DryRun)
 	if err != nil {
 		return nil, err
-	}
-	mt := msgTypeOf(in.MessageType)
-	if err := checkSigning(ck, *in.SigningAlgorithm, mt, in.Message); err != nil {
-		return nil, err
-	}
-	if in.DryRun {
-		return nil, ErrDryRun
 	}
 	err = s.keyring.Verify(ctx, currentRef(&ck.key), *in.SigningAlgorithm, mt, in.Message, in.Signature)
 	if errors.Is(err, keyring.ErrInvalidSignature) {
