@@ -38,6 +38,9 @@ var kindErrors = map[service.Kind]wireError{
 	service.KindUnavailable:            {"KMSInternalException", 500, ""},
 	service.KindInvalidSignature:       {"KMSInvalidSignatureException", 400, ""},
 	service.KindInvalidMac:             {"KMSInvalidMacException", 400, ""},
+	service.KindInvalidImportToken:     {"InvalidImportTokenException", 400, ""},
+	service.KindExpiredImportToken:     {"ExpiredImportTokenException", 400, ""},
+	service.KindIncorrectKeyMaterial:   {"IncorrectKeyMaterialException", 400, ""},
 }
 
 var sigErrors = map[sigv4.Kind]string{

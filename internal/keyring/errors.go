@@ -96,6 +96,19 @@ var (
 	// stored material authenticated but does not parse (an internal error).
 	ErrInvalidKeyMaterial = errors.New("keyring: invalid key material")
 
+	// ErrInvalidImportToken means an import token does not authenticate:
+	// altered, made for another key or under another domain key, or not a
+	// token at all.
+	ErrInvalidImportToken = errors.New("keyring: invalid import token")
+
+	// ErrExpiredImportToken means an authentic import token is past its
+	// expiry.
+	ErrExpiredImportToken = errors.New("keyring: import token expired")
+
+	// ErrImportDecrypt is the one opaque error for encrypted key material
+	// that the token's wrapping key cannot decrypt.
+	ErrImportDecrypt = errors.New("keyring: encrypted key material does not decrypt under the wrapping key")
+
 	// ErrExternalMuUnsupported means an ML-DSA EXTERNAL_MU Sign or Verify
 	// was asked: the ML-DSA implementation (cloudflare/circl v1.6.5) takes
 	// only messages, not an external mu (see mldsa.go).

@@ -99,6 +99,7 @@ type Keyring struct {
 
 	mu      sync.RWMutex // guards wrapKey against Close
 	wrapKey secret       // derived from the domain key; zeroed by Close
+	idKey   secret       // keys imported materials' IDs; derived from the domain key; zeroed by Close
 	closed  atomic.Bool  // set under mu
 }
 
@@ -125,6 +126,7 @@ func Open(domainKey []byte, opts Options) (*Keyring, error) {
 		random:  opts.Rand,
 		source:  opts.Source,
 		wrapKey: deriveKey(domainKey, wrapKeyLabel, nil),
+		idKey:   deriveKey(domainKey, importIDKeyLabel, nil),
 	}
 	if k.random == nil {
 		k.random = rand.Reader
@@ -142,6 +144,7 @@ func (k *Keyring) Close() error {
 	defer k.mu.Unlock()
 	k.closed.Store(true)
 	k.wrapKey.zero()
+	k.idKey.zero()
 	k.cache.close()
 	return nil
 }

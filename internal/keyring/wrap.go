@@ -36,6 +36,7 @@ const (
 	purposeSymmetricMaterial                // AAD: label, account, region, key ID, version
 	purposeSecret                           // AAD: label, caller's label
 	purposeTypedMaterial                    // AAD: label, account, region, key ID, version
+	purposeImportToken                      // AAD: label, account, region, key ID, 0
 )
 
 // String returns the purpose's label, which is also its AAD prefix.
@@ -47,6 +48,8 @@ func (p purpose) String() string {
 		return "trent secret v1"
 	case purposeTypedMaterial:
 		return "trent key material v1"
+	case purposeImportToken:
+		return "trent import token v1"
 	}
 	return "invalid purpose"
 }

@@ -34,6 +34,9 @@ const (
 	KindUnavailable // the server cannot serve now (sealed, store down)
 	KindInvalidSignature
 	KindInvalidMac
+	KindInvalidImportToken
+	KindExpiredImportToken
+	KindIncorrectKeyMaterial
 )
 
 var kindNames = [...]string{
@@ -60,6 +63,9 @@ var kindNames = [...]string{
 	KindUnavailable:            "Unavailable",
 	KindInvalidSignature:       "InvalidSignature",
 	KindInvalidMac:             "InvalidMac",
+	KindInvalidImportToken:     "InvalidImportToken",
+	KindExpiredImportToken:     "ExpiredImportToken",
+	KindIncorrectKeyMaterial:   "IncorrectKeyMaterial",
 }
 
 func (k Kind) String() string {

@@ -198,6 +198,13 @@ func (s *Service) metadata(k *store.Key, materials []store.KeyMaterial) *KeyMeta
 			}
 		}
 	}
+	if k.Origin == OriginExternal {
+		if k.KeySpec == SpecSymmetricDefault {
+			m.CurrentKeyMaterialId = k.ImportedMaterialID
+		}
+		m.ExpirationModel = k.ExpirationModel
+		m.ValidTo = epochPtr(k.ValidTo)
+	}
 	if k.MultiRegion {
 		arn := KeyARN(k.Region, k.Account, k.ID)
 		m.MultiRegionConfiguration = &MultiRegionConfiguration{

@@ -26,6 +26,7 @@ type Store interface {
 	ListKeys(ctx context.Context, account, region, after string, limit int) ([]store.Key, error)
 	UpdateKey(ctx context.Context, k store.Key) (store.Key, error)
 	RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error)
+	DeleteMaterials(ctx context.Context, k store.Key) (store.Key, error)
 	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
 	DeleteKey(ctx context.Context, ref store.KeyRef, version int64) error
 	DueKeys(ctx context.Context, now time.Time, limit int) ([]store.Key, error)
@@ -46,6 +47,8 @@ type Keyring interface {
 	ReEncrypt(ctx context.Context, blob []byte, srcCtx map[string]string, dstRef keyring.MaterialRef, dstCtx map[string]string) (keyring.Header, []byte, error)
 	GenerateDataKey(ctx context.Context, ref keyring.MaterialRef, n int, encCtx map[string]string) (plaintext, blob []byte, err error)
 	Random(n int) ([]byte, error)
+	ImportParameters(ref keyring.MaterialRef, wrappingSpec, alg string, expires time.Time) (token, publicKey []byte, err error)
+	ImportMaterial(ref keyring.MaterialRef, spec string, token, encrypted []byte, now time.Time) (keyring.Wrapped, string, error)
 
 	PublicKey(ctx context.Context, ref keyring.MaterialRef) ([]byte, error)
 	Sign(ctx context.Context, ref keyring.MaterialRef, alg, msgType string, msg []byte) ([]byte, error)

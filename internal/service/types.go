@@ -70,6 +70,7 @@ type KeyMetadata struct {
 	MultiRegionConfiguration *MultiRegionConfiguration `json:"MultiRegionConfiguration,omitempty"`
 	Origin                   string                    `json:"Origin"`
 	SigningAlgorithms        []string                  `json:"SigningAlgorithms,omitempty"`
+	ValidTo                  *Epoch                    `json:"ValidTo,omitempty"`
 }
 
 // Input and output shapes of the key-management operations.

@@ -61,7 +61,8 @@ type Store interface {
 	ListKeys(ctx context.Context, account, region, after string, limit int) ([]Key, error)
 	// UpdateKey replaces a key's mutable fields (Description, State,
 	// DeletionDate, Policy, Tags, CurrentMaterial, RotationEnabled,
-	// RotationPeriodDays, NextRotation, OnDemandRotations) if k.Version matches the
+	// RotationPeriodDays, NextRotation, OnDemandRotations, ExpirationModel,
+	// ValidTo, ImportedMaterialID) if k.Version matches the
 	// stored version (ErrConflict otherwise, ErrNotFound if it is gone) and
 	// returns the stored record with its new version. The other fields keep
 	// their stored values whatever k holds, and the result shows them.
@@ -74,6 +75,15 @@ type Store interface {
 	// m.Version; on any error nothing is written. It returns the stored
 	// key with its new version and appends a change-feed entry.
 	RotateKey(ctx context.Context, k Key, m KeyMaterial) (Key, error)
+	// DeleteMaterials writes k's mutable fields as UpdateKey does and
+	// deletes every material version of the key, in one transaction
+	// (ErrConflict if k.Version is stale, ErrNotFound if the key is gone;
+	// on error nothing is written). It returns the stored key with its new
+	// version and appends a change-feed entry. It is how imported material
+	// is deleted; as with DeleteKey, an engine that keeps a log of written
+	// pages scrubs the deleted bytes from it afterwards, and an error
+	// wrapping ErrResidue means that step failed and the deletion stands.
+	DeleteMaterials(ctx context.Context, k Key) (Key, error)
 	// KeyMaterials returns a key's backing material versions in order;
 	// none for a key that has no material yet (origin EXTERNAL before
 	// import), ErrNotFound if the key does not exist.
@@ -207,6 +217,15 @@ type Key struct {
 	// OnDemandRotations counts the key's on-demand rotations (AWS limits
 	// them per key).
 	OnDemandRotations int
+	// ExpirationModel and ValidTo describe a key's imported material
+	// (origin EXTERNAL): "" before the first import, else
+	// KEY_MATERIAL_EXPIRES (ValidTo set) or KEY_MATERIAL_DOES_NOT_EXPIRE.
+	ExpirationModel string
+	ValidTo         time.Time
+	// ImportedMaterialID is the KeyMaterialId of the material first
+	// imported into the key; it outlives DeleteImportedKeyMaterial, so that
+	// only the same material can be imported again.
+	ImportedMaterialID string
 }
 
 // Ref returns the key's reference.

@@ -10,19 +10,21 @@ import (
 	"github.com/trentkms/trent/internal/store"
 )
 
-const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material, rotation_enabled, rotation_period_days, next_rotation, on_demand_rotations`
+const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material, rotation_enabled, rotation_period_days, next_rotation, on_demand_rotations, expiration_model, valid_to, imported_material_id`
 
 func scanKey(sc scanner) (store.Key, error) {
 	var k store.Key
-	var created, multi, deletion, cur, rotEnabled, rotPeriod, nextRot, onDemand int64
+	var created, multi, deletion, cur, rotEnabled, rotPeriod, nextRot, onDemand, validTo int64
 	var tags string
 	err := sc.Scan(&k.Account, &k.Region, &k.ID, &k.Version, &created, &k.Description, &k.KeySpec, &k.KeyUsage,
-		&k.Origin, &k.State, &multi, &deletion, &k.Policy, &tags, &cur, &rotEnabled, &rotPeriod, &nextRot, &onDemand)
+		&k.Origin, &k.State, &multi, &deletion, &k.Policy, &tags, &cur, &rotEnabled, &rotPeriod, &nextRot, &onDemand,
+		&k.ExpirationModel, &validTo, &k.ImportedMaterialID)
 	if err != nil {
 		return store.Key{}, err
 	}
 	k.CreatedAt, k.MultiRegion, k.DeletionDate, k.CurrentMaterial = fromNanos(created), multi != 0, fromNanos(deletion), uint32(cur)
 	k.RotationEnabled, k.RotationPeriodDays, k.NextRotation, k.OnDemandRotations = rotEnabled != 0, int(rotPeriod), fromNanos(nextRot), int(onDemand)
+	k.ValidTo = fromNanos(validTo)
 	if tags != "" {
 		if err := json.Unmarshal([]byte(tags), &k.Tags); err != nil {
 			return store.Key{}, fmt.Errorf("decode tags of key %s: %w", k.ID, err)
@@ -49,10 +51,11 @@ func (s *DB) CreateKey(ctx context.Context, k store.Key, ms []store.KeyMaterial)
 		return err
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 			k.Account, k.Region, k.ID, nanos(k.CreatedAt), k.Description, k.KeySpec, k.KeyUsage, k.Origin, k.State,
 			b2i(k.MultiRegion), nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
-			b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations))
+			b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations),
+			k.ExpirationModel, nanos(k.ValidTo), k.ImportedMaterialID)
 		if err != nil {
 			return fmt.Errorf("insert key %s: %w", k.ID, s.mapInsertErr(err))
 		}
@@ -153,11 +156,13 @@ func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
 func (s *DB) updateKey(ctx context.Context, tx *sql.Tx, k store.Key, tags string) (store.Key, error) {
 	out, err := scanKey(tx.QueryRowContext(ctx, `UPDATE keys
 		SET version = version + 1, description = $1, state = $2, deletion_date = $3, policy = $4, tags = $5, current_material = $6,
-			rotation_enabled = $7, rotation_period_days = $8, next_rotation = $9, on_demand_rotations = $10
-		WHERE account = $11 AND region = $12 AND id = $13 AND version = $14
+			rotation_enabled = $7, rotation_period_days = $8, next_rotation = $9, on_demand_rotations = $10,
+			expiration_model = $11, valid_to = $12, imported_material_id = $13
+		WHERE account = $14 AND region = $15 AND id = $16 AND version = $17
 		RETURNING `+keyCols,
 		k.Description, k.State, nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
 		b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations),
+		k.ExpirationModel, nanos(k.ValidTo), k.ImportedMaterialID,
 		k.Account, k.Region, k.ID, k.Version))
 	if errors.Is(err, sql.ErrNoRows) {
 		ok, err := s.keyExists(ctx, tx, k.Account, k.Region, k.ID)
@@ -226,6 +231,36 @@ func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMat
 		// the same as no key.
 		if _, err := s.Key(ctx, ref); err != nil {
 			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// DeleteMaterials implements store.Store. The key's row is written first,
+// so on engines that lock rows the deletion runs under the key's lock.
+func (s *DB) DeleteMaterials(ctx context.Context, k store.Key) (store.Key, error) {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return store.Key{}, err
+	}
+	var out store.Key
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3`,
+			k.Account, k.Region, k.ID); err != nil {
+			return fmt.Errorf("delete materials of key %s: %w", k.ID, err)
+		}
+		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
+	})
+	if err != nil {
+		return store.Key{}, err
+	}
+	if s.d.Scrub != nil {
+		if err := s.d.Scrub(ctx, s.db); err != nil {
+			return out, fmt.Errorf("delete materials of key %s: %w: %w", k.ID, store.ErrResidue, err)
 		}
 	}
 	return out, nil

@@ -97,6 +97,13 @@ var migrations = []string{
 	// Scheduled deletion (issue 6): DueKeys finds keys whose waiting
 	// period has ended.
 	`CREATE INDEX keys_deletion_date ON keys (deletion_date);`,
+	// Imported key material (issue 6): the expiration model and date of a
+	// key's imported material, and the KeyMaterialId of the material it was
+	// given, kept after DeleteImportedKeyMaterial so that only the same
+	// material can be imported again.
+	`ALTER TABLE keys ADD COLUMN expiration_model {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE keys ADD COLUMN valid_to BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE keys ADD COLUMN imported_material_id {{text}} NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion returns the schema version this binary writes.

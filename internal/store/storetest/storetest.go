@@ -47,6 +47,8 @@ func Run(t *testing.T, open Open) {
 		{"Keys/List", testListKeys},
 		{"Keys/ListInvalidLimit", testListKeysInvalidLimit},
 		{"Keys/Update", testUpdateKey},
+		{"Keys/ImportFields", testImportFields},
+		{"Keys/DeleteMaterials", testDeleteMaterials},
 		{"Keys/UpdateConflict", testUpdateKeyConflict},
 		{"Keys/UpdateNotFound", testUpdateKeyNotFound},
 		{"Keys/UpdateKeepsImmutableFields", testUpdateKeyImmutable},

@@ -1,0 +1,227 @@
+package keyring
+
+import (
+	"crypto/hmac"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// Imported key material (BYOK): GetParametersForImport and
+// ImportKeyMaterial.
+//
+// An import token is self-describing, so that no database row records a
+// pending import. It is a wrapped blob (wrap.go) of format version 3:
+//
+//	0x03 | AES-GCM IV (12) | ciphertext | tag (16)
+//
+// sealed with AES-256-GCM under the wrapping key (derived from the domain
+// key), AAD = 0x03 | the purposeImportToken encoding of the key's account,
+// region and ID (version 0). Its plaintext is
+//
+//	0x01 (encoding version) | RSA modulus bits (2, big-endian) |
+//	wrapping algorithm (1: 1 = RSAES_OAEP_SHA_1, 2 = RSAES_OAEP_SHA_256) |
+//	expiry (8, Unix seconds, big-endian) | the wrapping private key (PKCS #1 DER)
+//
+// so a token opens only for the key it was made for, and everything in it
+// is authenticated.
+const (
+	importTokenVersion  = 0x03
+	importTokenEncoding = 0x01
+	importIDKeyLabel    = "trent imported material id v1"
+)
+
+// Wrapping algorithms an import token records.
+const (
+	importOAEPSHA1   = 1
+	importOAEPSHA256 = 2
+)
+
+func importAlgByName(name string) (byte, bool) {
+	switch name {
+	case "RSAES_OAEP_SHA_1":
+		return importOAEPSHA1, true
+	case "RSAES_OAEP_SHA_256":
+		return importOAEPSHA256, true
+	}
+	return 0, false
+}
+
+func importWrappingBits(spec string) (int, bool) {
+	switch spec {
+	case "RSA_2048":
+		return 2048, true
+	case "RSA_3072":
+		return 3072, true
+	case "RSA_4096":
+		return 4096, true
+	}
+	return 0, false
+}
+
+func importTokenAAD(ref MaterialRef) []byte {
+	ref.Version = 0
+	return refAAD(importTokenVersion, purposeImportToken, ref)
+}
+
+// ImportParameters makes a new RSA wrapping key pair of wrappingSpec
+// (RSA_2048, RSA_3072 or RSA_4096) for importing material into the key
+// ref names (ref.Version is ignored but must be non-zero, as for every
+// ref), and returns the wrapping public key as DER SubjectPublicKeyInfo
+// and an import token that holds the private key, wrapped, with alg
+// (RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256) and expires.
+//
+// Errors: ErrInvalidRef; ErrUnsupportedSpec (wrapped) for another
+// wrapping spec; ErrAlgorithmMismatch (wrapped) for another algorithm
+// (the RSA_AES_KEY_WRAP_* algorithms are not supported yet); ErrClosed;
+// random source errors. RSA key generation takes up to seconds for 4096
+// bits. Safe for concurrent use.
+func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, expires time.Time) (token, publicKey []byte, err error) {
+	if !ref.valid() {
+		return nil, nil, fmt.Errorf("keyring: import parameters %q: %w", ref.String(), ErrInvalidRef)
+	}
+	bits, ok := importWrappingBits(wrappingSpec)
+	if !ok {
+		return nil, nil, fmt.Errorf("keyring: import wrapping key spec %q: %w", wrappingSpec, ErrUnsupportedSpec)
+	}
+	a, ok := importAlgByName(alg)
+	if !ok {
+		return nil, nil, fmt.Errorf("keyring: import wrapping algorithm %q: %w", alg, ErrAlgorithmMismatch)
+	}
+	if k.closed.Load() {
+		return nil, nil, ErrClosed
+	}
+	priv, err := rsa.GenerateKey(k.random, bits)
+	if err != nil {
+		return nil, nil, fmt.Errorf("keyring: generate import wrapping key: %w", err)
+	}
+	defer zeroRSA(priv)
+	publicKey, err = x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("keyring: encode import wrapping key: %w", err)
+	}
+	der := x509.MarshalPKCS1PrivateKey(priv)
+	defer clear(der)
+	pt := make([]byte, 0, 12+len(der))
+	pt = append(pt, importTokenEncoding)
+	pt = binary.BigEndian.AppendUint16(pt, uint16(bits))
+	pt = append(pt, a)
+	pt = binary.BigEndian.AppendUint64(pt, uint64(expires.Unix()))
+	pt = append(pt, der...)
+	defer clear(pt)
+	token, err = k.wrap(importTokenAAD(ref), pt)
+	if err != nil {
+		return nil, nil, err
+	}
+	return token, publicKey, nil
+}
+
+// ImportMaterial opens token, which ImportParameters must have made for
+// ref's key, decrypts encrypted (the key material wrapped under the
+// token's public key with the token's algorithm) and returns the material
+// wrapped for ref exactly as NewMaterial would store material of spec, so
+// that every operation uses it unchanged, with its KeyMaterialId: 64 hex
+// digits, SHA-256 of an HMAC-SHA256 of the key's account, region and ID,
+// the spec and the material under a key derived from the domain key. The
+// same material imported into the same key always gets the same ID; the ID
+// reveals nothing else about it.
+//
+// spec must be SYMMETRIC_DEFAULT (material of 32 bytes) or HMAC_224 to
+// HMAC_512 (from the hash's output size to its block size), else
+// ErrUnsupportedSpec. Errors, checked in this order: ErrInvalidRef;
+// ErrInvalidImportToken (altered, another key's, another domain key's);
+// ErrExpiredImportToken (now is at or after its expiry); ErrImportDecrypt;
+// ErrInvalidKeyMaterial (wrapped; the wrong length for spec); ErrClosed.
+// Safe for concurrent use.
+func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted []byte, now time.Time) (w Wrapped, materialID string, err error) {
+	if !ref.valid() {
+		return nil, "", fmt.Errorf("keyring: import material %q: %w", ref.String(), ErrInvalidRef)
+	}
+	s, ok := specByName(spec)
+	if !ok || (s != specSymmetricDefault && s.fam() != famHMAC) {
+		return nil, "", fmt.Errorf("keyring: import material of spec %q: %w", spec, ErrUnsupportedSpec)
+	}
+	if len(token) < 1+ivSize+tagSize+12 || len(token) > 1+ivSize+tagSize+12+4096 {
+		return nil, "", ErrInvalidImportToken
+	}
+	pt := make([]byte, 0, len(token)-1-ivSize-tagSize)
+	if err := k.unwrap(pt, importTokenAAD(ref), token); err != nil {
+		if err == ErrClosed {
+			return nil, "", err
+		}
+		return nil, "", ErrInvalidImportToken
+	}
+	pt = pt[:cap(pt)]
+	defer clear(pt)
+	if pt[0] != importTokenEncoding {
+		return nil, "", ErrInvalidImportToken
+	}
+	bits := int(binary.BigEndian.Uint16(pt[1:3]))
+	alg := pt[3]
+	expires := time.Unix(int64(binary.BigEndian.Uint64(pt[4:12])), 0)
+	if !now.Before(expires) {
+		return nil, "", ErrExpiredImportToken
+	}
+	var algName string
+	switch alg {
+	case importOAEPSHA1:
+		algName = "RSAES_OAEP_SHA_1"
+	case importOAEPSHA256:
+		algName = "RSAES_OAEP_SHA_256"
+	default:
+		return nil, "", ErrInvalidImportToken
+	}
+	priv, err := x509.ParsePKCS1PrivateKey(pt[12:])
+	if err != nil || priv.N.BitLen() != bits {
+		return nil, "", ErrInvalidImportToken
+	}
+	defer zeroRSA(priv)
+	_, hashFn, ok := oaepHash(algName)
+	if !ok {
+		return nil, "", ErrInvalidImportToken
+	}
+	raw, err := rsa.DecryptOAEP(hashFn(), nil, priv, encrypted, nil)
+	if err != nil {
+		return nil, "", ErrImportDecrypt
+	}
+	defer clear(raw)
+	if s == specSymmetricDefault {
+		if len(raw) != KeySize {
+			return nil, "", fmt.Errorf("keyring: %s key of %d bytes: %w", s, len(raw), ErrInvalidKeyMaterial)
+		}
+		w, err = k.wrap(materialAAD(ref), raw)
+	} else {
+		w, err = k.wrapTyped(ref, s, raw)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	id, err := k.importedMaterialID(ref, s, raw)
+	if err != nil {
+		return nil, "", err
+	}
+	return w, id, nil
+}
+
+// importedMaterialID is ImportMaterial's KeyMaterialId of raw.
+func (k *Keyring) importedMaterialID(ref MaterialRef, s keySpec, raw []byte) (string, error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.closed.Load() {
+		return "", ErrClosed
+	}
+	mac := hmac.New(sha256.New, k.idKey.bytes())
+	var b []byte
+	b = appendLP(b, ref.Account)
+	b = appendLP(b, ref.Region)
+	b = appendLP(b, ref.KeyID)
+	b = appendLP(b, s.String())
+	mac.Write(b)
+	mac.Write(raw)
+	sum := sha256.Sum256(mac.Sum(nil))
+	return hex.EncodeToString(sum[:]), nil
+}
