@@ -1,6 +1,8 @@
 package keyring
 
 import (
+	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -8,6 +10,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"time"
 )
 
@@ -24,7 +27,8 @@ import (
 // region and ID (version 0). Its plaintext is
 //
 //	0x01 (encoding version) | RSA modulus bits (2, big-endian) |
-//	wrapping algorithm (1: 1 = RSAES_OAEP_SHA_1, 2 = RSAES_OAEP_SHA_256) |
+//	wrapping algorithm (1: 1 = RSAES_OAEP_SHA_1, 2 = RSAES_OAEP_SHA_256,
+//	3 = RSA_AES_KEY_WRAP_SHA_1, 4 = RSA_AES_KEY_WRAP_SHA_256) |
 //	expiry (8, Unix seconds, big-endian) | the wrapping private key (PKCS #1 DER)
 //
 // so a token opens only for the key it was made for, and everything in it
@@ -37,8 +41,11 @@ const (
 
 // Wrapping algorithms an import token records.
 const (
-	importOAEPSHA1   = 1
-	importOAEPSHA256 = 2
+	importOAEPSHA1      = 1
+	importOAEPSHA256    = 2
+	importRSAAESSHA1    = 3
+	importRSAAESSHA256  = 4
+	importEphemeralSize = 32 // the RSA_AES_KEY_WRAP_* ephemeral AES-256 key
 )
 
 func importAlgByName(name string) (byte, bool) {
@@ -47,6 +54,10 @@ func importAlgByName(name string) (byte, bool) {
 		return importOAEPSHA1, true
 	case "RSAES_OAEP_SHA_256":
 		return importOAEPSHA256, true
+	case "RSA_AES_KEY_WRAP_SHA_1":
+		return importRSAAESSHA1, true
+	case "RSA_AES_KEY_WRAP_SHA_256":
+		return importRSAAESSHA256, true
 	}
 	return 0, false
 }
@@ -73,11 +84,12 @@ func importTokenAAD(ref MaterialRef) []byte {
 // ref names (ref.Version is ignored but must be non-zero, as for every
 // ref), and returns the wrapping public key as DER SubjectPublicKeyInfo
 // and an import token that holds the private key, wrapped, with alg
-// (RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256) and expires.
+// (RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, RSA_AES_KEY_WRAP_SHA_1 or
+// RSA_AES_KEY_WRAP_SHA_256) and expires.
 //
 // Errors: ErrInvalidRef; ErrUnsupportedSpec (wrapped) for another
-// wrapping spec; ErrAlgorithmMismatch (wrapped) for another algorithm
-// (the RSA_AES_KEY_WRAP_* algorithms are not supported yet); ErrClosed;
+// wrapping spec; ErrAlgorithmMismatch (wrapped) for another algorithm;
+// ErrClosed;
 // random source errors. RSA key generation takes up to seconds for 4096
 // bits. Safe for concurrent use.
 func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, expires time.Time) (token, publicKey []byte, err error) {
@@ -130,19 +142,31 @@ func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, ex
 // same material imported into the same key always gets the same ID; the ID
 // reveals nothing else about it.
 //
-// spec must be SYMMETRIC_DEFAULT (material of 32 bytes) or HMAC_224 to
-// HMAC_512 (from the hash's output size to its block size), else
+// With RSAES_OAEP_*, encrypted is the material encrypted with RSA-OAEP
+// (MGF1 with the same hash, empty label). With RSA_AES_KEY_WRAP_SHA_1/256
+// it is, as AWS documents, the RSA-OAEP encryption (SHA-1 or SHA-256) of a
+// 32-byte ephemeral AES key, exactly as long as the wrapping modulus,
+// followed by the material wrapped under that key with AES key wrap with
+// padding (RFC 5649, kwp.go). The ephemeral key and the decrypted material
+// are zeroed after use.
+//
+// spec must be SYMMETRIC_DEFAULT (material of 32 bytes), HMAC_224 to
+// HMAC_512 (from the hash's output size to its block size), or RSA_2048 to
+// RSA_4096 (material: the PKCS #8 DER of an RSA private key of that size;
+// only with the RSA_AES_KEY_WRAP_* algorithms, as AWS requires), else
 // ErrUnsupportedSpec. Errors, checked in this order: ErrInvalidRef;
 // ErrInvalidImportToken (altered, another key's, another domain key's);
-// ErrExpiredImportToken (now is at or after its expiry); ErrImportDecrypt;
-// ErrInvalidKeyMaterial (wrapped; the wrong length for spec); ErrClosed.
-// Safe for concurrent use.
+// ErrExpiredImportToken (now is at or after its expiry);
+// ErrAlgorithmMismatch (wrapped; RSAES_OAEP_* for an RSA key);
+// ErrImportDecrypt (RSA or AES key unwrap failed); ErrInvalidKeyMaterial
+// (wrapped; the wrong length for spec, not an RSA key of spec);
+// ErrClosed. Safe for concurrent use.
 func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted []byte, now time.Time) (w Wrapped, materialID string, err error) {
 	if !ref.valid() {
 		return nil, "", fmt.Errorf("keyring: import material %q: %w", ref.String(), ErrInvalidRef)
 	}
 	s, ok := specByName(spec)
-	if !ok || (s != specSymmetricDefault && s.fam() != famHMAC) {
+	if !ok || (s != specSymmetricDefault && s.fam() != famHMAC && s.fam() != famRSA) {
 		return nil, "", fmt.Errorf("keyring: import material of spec %q: %w", spec, ErrUnsupportedSpec)
 	}
 	if len(token) < 1+ivSize+tagSize+12 || len(token) > 1+ivSize+tagSize+12+4096 {
@@ -166,29 +190,41 @@ func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted 
 	if !now.Before(expires) {
 		return nil, "", ErrExpiredImportToken
 	}
-	var algName string
+	var hashName string
 	switch alg {
-	case importOAEPSHA1:
-		algName = "RSAES_OAEP_SHA_1"
-	case importOAEPSHA256:
-		algName = "RSAES_OAEP_SHA_256"
+	case importOAEPSHA1, importRSAAESSHA1:
+		hashName = "RSAES_OAEP_SHA_1"
+	case importOAEPSHA256, importRSAAESSHA256:
+		hashName = "RSAES_OAEP_SHA_256"
 	default:
 		return nil, "", ErrInvalidImportToken
+	}
+	keyWrap := alg == importRSAAESSHA1 || alg == importRSAAESSHA256
+	if s.fam() == famRSA && !keyWrap {
+		return nil, "", fmt.Errorf("keyring: import %s material with RSAES_OAEP: %w", s, ErrAlgorithmMismatch)
 	}
 	priv, err := x509.ParsePKCS1PrivateKey(pt[12:])
 	if err != nil || priv.N.BitLen() != bits {
 		return nil, "", ErrInvalidImportToken
 	}
 	defer zeroRSA(priv)
-	_, hashFn, ok := oaepHash(algName)
+	_, hashFn, ok := oaepHash(hashName)
 	if !ok {
 		return nil, "", ErrInvalidImportToken
 	}
-	raw, err := rsa.DecryptOAEP(hashFn(), nil, priv, encrypted, nil)
+	raw, err := importDecrypt(priv, hashFn(), keyWrap, encrypted)
 	if err != nil {
-		return nil, "", ErrImportDecrypt
+		return nil, "", err
 	}
 	defer clear(raw)
+	if s.fam() == famRSA {
+		der, err := importRSAPrivateKey(s, raw)
+		if err != nil {
+			return nil, "", err
+		}
+		defer clear(der)
+		raw = der // the material ID and the stored form are of PKCS #1
+	}
 	if s == specSymmetricDefault {
 		if len(raw) != KeySize {
 			return nil, "", fmt.Errorf("keyring: %s key of %d bytes: %w", s, len(raw), ErrInvalidKeyMaterial)
@@ -205,6 +241,67 @@ func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted 
 		return nil, "", err
 	}
 	return w, id, nil
+}
+
+// importDecrypt decrypts encrypted under priv: RSA-OAEP with h, or with
+// keyWrap the RSA-OAEP-encrypted ephemeral AES-256 key (the modulus size)
+// followed by the material under AES-KWP. Every failure is
+// ErrImportDecrypt. The caller clears the result.
+func importDecrypt(priv *rsa.PrivateKey, h hash.Hash, keyWrap bool, encrypted []byte) ([]byte, error) {
+	if !keyWrap {
+		raw, err := rsa.DecryptOAEP(h, nil, priv, encrypted, nil)
+		if err != nil {
+			return nil, ErrImportDecrypt
+		}
+		return raw, nil
+	}
+	n := priv.Size()
+	if len(encrypted) <= n {
+		return nil, ErrImportDecrypt
+	}
+	eph, err := rsa.DecryptOAEP(h, nil, priv, encrypted[:n], nil)
+	if err != nil {
+		return nil, ErrImportDecrypt
+	}
+	defer clear(eph)
+	if len(eph) != importEphemeralSize {
+		return nil, ErrImportDecrypt
+	}
+	raw, err := kwpUnwrap(eph, encrypted[n:])
+	if err != nil {
+		return nil, ErrImportDecrypt
+	}
+	return raw, nil
+}
+
+// importRSAPrivateKey checks that raw is the PKCS #8 DER of an RSA private
+// key of spec s and returns its PKCS #1 DER, the stored form; the caller
+// clears it.
+func importRSAPrivateKey(s keySpec, raw []byte) ([]byte, error) {
+	key, err := x509.ParsePKCS8PrivateKey(raw)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: %s key material: not a PKCS #8 private key: %w", s, ErrInvalidKeyMaterial)
+	}
+	priv, ok := key.(*rsa.PrivateKey)
+	if !ok {
+		zeroPrivate(key)
+		return nil, fmt.Errorf("keyring: %s key material: not an RSA key: %w", s, ErrInvalidKeyMaterial)
+	}
+	defer zeroRSA(priv)
+	if priv.N.BitLen() != s.info().bits {
+		return nil, fmt.Errorf("keyring: %s key material: modulus of %d bits: %w", s, priv.N.BitLen(), ErrInvalidKeyMaterial)
+	}
+	return x509.MarshalPKCS1PrivateKey(priv), nil
+}
+
+// zeroPrivate zeroes what it can of a parsed private key of another type.
+func zeroPrivate(key any) {
+	switch p := key.(type) {
+	case *ecdsa.PrivateKey:
+		zeroECDSA(p)
+	case ed25519.PrivateKey:
+		clear(p)
+	}
 }
 
 // importedMaterialID is ImportMaterial's KeyMaterialId of raw.

@@ -166,7 +166,8 @@ func TestImportErrors(t *testing.T) {
 		{"27-byte HMAC_224 key", "HMAC_224", token, oaepWrap(t, sha256.New(), pub, randBytes(t, 27)), importNow, ErrInvalidKeyMaterial},
 		{"65-byte HMAC_256 key", "HMAC_256", token, oaepWrap(t, sha256.New(), pub, randBytes(t, 65)), importNow, ErrInvalidKeyMaterial},
 		{"47-byte HMAC_384 key", "HMAC_384", token, oaepWrap(t, sha256.New(), pub, randBytes(t, 47)), importNow, ErrInvalidKeyMaterial},
-		{"RSA key spec", "RSA_2048", token, good, importNow, ErrUnsupportedSpec},
+		{"ECC key spec", "ECC_NIST_P256", token, good, importNow, ErrUnsupportedSpec},
+		{"RSA key with an RSAES_OAEP token", "RSA_2048", token, good, importNow, ErrAlgorithmMismatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -190,7 +191,7 @@ func TestImportParametersErrors(t *testing.T) {
 		{"RSA_1024", "RSAES_OAEP_SHA_256", ErrUnsupportedSpec},
 		{"SM2", "RSAES_OAEP_SHA_256", ErrUnsupportedSpec},
 		{"RSA_2048", "RSAES_PKCS1_V1_5", ErrAlgorithmMismatch},
-		{"RSA_2048", "RSA_AES_KEY_WRAP_SHA_256", ErrAlgorithmMismatch},
+		{"RSA_2048", "RSA_AES_KEY_WRAP_SHA_512", ErrAlgorithmMismatch},
 	} {
 		if _, _, err := k.ImportParameters(testRef, tt.spec, tt.alg, importNow); !errors.Is(err, tt.want) {
 			t.Errorf("ImportParameters(%s, %s): got %v, want %v", tt.spec, tt.alg, err, tt.want)

@@ -108,11 +108,9 @@ func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *Get
 		return nil, err
 	}
 	switch alg := *in.WrappingAlgorithm; alg {
-	case "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256":
+	case "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256":
 	case "RSAES_PKCS1_V1_5":
 		return nil, errorf(KindValidation, "The RSAES_PKCS1_V1_5 wrapping algorithm is no longer supported. Use RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256.")
-	case "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256":
-		return nil, errorf(KindUnsupportedOperation, "WrappingAlgorithm %s is not supported by this server yet; use RSAES_OAEP_SHA_256 for %s keys.", alg, k.KeySpec)
 	default:
 		return nil, errorf(KindValidation, "WrappingAlgorithm %s is not supported in this region.", alg)
 	}

@@ -302,8 +302,6 @@ func TestImportErrors(t *testing.T) {
 	wantCode(t, "GetParametersForImport of an AWS_KMS key", err, "UnsupportedOperationException", *own.Arn+" origin is AWS_KMS which is not valid for this operation.")
 	_, err = c.GetParametersForImport(ctx, &kms.GetParametersForImportInput{KeyId: ext.KeyId, WrappingKeySpec: types.WrappingKeySpecRsa2048, WrappingAlgorithm: types.AlgorithmSpecRsaesPkcs1V15})
 	wantCode(t, "GetParametersForImport RSAES_PKCS1_V1_5", err, "ValidationException", "")
-	_, err = c.GetParametersForImport(ctx, &kms.GetParametersForImportInput{KeyId: ext.KeyId, WrappingKeySpec: types.WrappingKeySpecRsa2048, WrappingAlgorithm: types.AlgorithmSpecRsaAesKeyWrapSha256})
-	wantCode(t, "GetParametersForImport RSA_AES_KEY_WRAP_SHA_256", err, "UnsupportedOperationException", "")
 	_, err = c.DeleteImportedKeyMaterial(ctx, &kms.DeleteImportedKeyMaterialInput{KeyId: own.KeyId})
 	wantCode(t, "DeleteImportedKeyMaterial of an AWS_KMS key", err, "UnsupportedOperationException", *own.Arn+" origin is AWS_KMS which is not valid for this operation.")
 }
