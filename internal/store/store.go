@@ -90,7 +90,7 @@ type Store interface {
 	KeyMaterials(ctx context.Context, ref KeyRef) ([]KeyMaterial, error)
 	// DeleteKey destroys a key if version matches its stored version
 	// (ErrConflict otherwise, ErrNotFound if it is gone): in one transaction
-	// it deletes the key, every material version and every alias that
+	// it deletes the key, every material version, every grant and every alias that
 	// targets it, and appends a change-feed entry for the key and for each
 	// alias. Once that has committed, an engine that keeps a log of written
 	// pages (SQLite's WAL) scrubs the deleted bytes from it; if that step
@@ -124,6 +124,25 @@ type Store interface {
 	// ordered bytewise by name, after the name `after`; targetKeyID filters
 	// when set. limit must be at least 1, as for ListKeys.
 	ListAliases(ctx context.Context, account, region, targetKeyID, after string, limit int) ([]Alias, error)
+
+	// CreateGrant adds a grant to its key if the key exists (ErrNotFound
+	// otherwise), the grant ID is free (ErrExists otherwise) and the key
+	// has fewer than maxPerKey grants (ErrLimitExceeded otherwise; <= 0
+	// means no limit). The limit holds under concurrent writers. It
+	// appends a change-feed entry for the key.
+	CreateGrant(ctx context.Context, g Grant, maxPerKey int) error
+	// Grants returns every grant of a key ordered by creation time and ID;
+	// none (and no error) for a key without grants or an unknown key.
+	Grants(ctx context.Context, ref KeyRef) ([]Grant, error)
+	// RetirableGrants returns up to limit grants, of every account and
+	// region, whose RetiringPrincipal is retiring, ordered by account,
+	// region, key ID and grant ID, after the cursor `after` (the
+	// GrantCursor of the last grant of the previous page, "" for the
+	// first). limit must be at least 1.
+	RetirableGrants(ctx context.Context, retiring, after string, limit int) ([]Grant, error)
+	// DeleteGrant removes one grant of a key or returns ErrNotFound, and
+	// appends a change-feed entry for the key.
+	DeleteGrant(ctx context.Context, ref KeyRef, grantID string) error
 
 	// Changes returns up to limit entries of the change feed, in sequence
 	// order, whose sequence number is greater than after or whose time is at
@@ -263,6 +282,38 @@ type Alias struct {
 	Version     int64
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// Grant is a KMS grant: a grantee principal may use a key for some
+// operations, under optional encryption-context constraints.
+type Grant struct {
+	Account, Region, KeyID string
+	ID                     string // 64 hex digits
+	// Name makes CreateGrant idempotent when set.
+	Name             string
+	GranteePrincipal string
+	// RetiringPrincipal may retire the grant ("" for none).
+	RetiringPrincipal string
+	// IssuingAccount is arn:aws:iam::<account>:root of the creator.
+	IssuingAccount string
+	Operations     []string
+	Constraints    GrantConstraints
+	CreatedAt      time.Time
+}
+
+// GrantConstraints limit a grant to requests with a given encryption
+// context. At most one of the maps is non-empty.
+type GrantConstraints struct {
+	EncryptionContextEquals map[string]string `json:",omitempty"`
+	EncryptionContextSubset map[string]string `json:",omitempty"`
+}
+
+// Ref returns the grant's key.
+func (g *Grant) Ref() KeyRef { return KeyRef{Account: g.Account, Region: g.Region, ID: g.KeyID} }
+
+// GrantCursor is the RetirableGrants cursor that continues after g.
+func GrantCursor(g Grant) string {
+	return g.Account + "/" + g.Region + "/" + g.KeyID + "/" + g.ID
 }
 
 // ChangeKind says what a change feed entry names.

@@ -40,6 +40,10 @@ func (s *DB) DeleteKey(ctx context.Context, ref store.KeyRef, version int64) err
 			ref.Account, ref.Region, ref.ID); err != nil {
 			return fmt.Errorf("delete materials of key %s: %w", ref.ID, err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM grants WHERE account = $1 AND region = $2 AND key_id = $3`,
+			ref.Account, ref.Region, ref.ID); err != nil {
+			return fmt.Errorf("delete grants of key %s: %w", ref.ID, err)
+		}
 		names, err := aliasNamesOf(ctx, tx, ref)
 		if err != nil {
 			return err

@@ -104,6 +104,23 @@ var migrations = []string{
 	`ALTER TABLE keys ADD COLUMN expiration_model {{text}} NOT NULL DEFAULT '';
 	ALTER TABLE keys ADD COLUMN valid_to BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE keys ADD COLUMN imported_material_id {{text}} NOT NULL DEFAULT '';`,
+	// Grants (issue 7). Operations and constraints are JSON: they are read
+	// and written whole, never queried.
+	`CREATE TABLE grants (
+		account {{text}} NOT NULL,
+		region {{text}} NOT NULL,
+		key_id {{text}} NOT NULL,
+		id {{text}} NOT NULL,
+		name {{text}} NOT NULL,
+		grantee {{text}} NOT NULL,
+		retiring {{text}} NOT NULL,
+		issuing_account {{text}} NOT NULL,
+		operations {{text}} NOT NULL,
+		constraints {{text}} NOT NULL,
+		created_at BIGINT NOT NULL,
+		PRIMARY KEY (account, region, key_id, id)
+	);
+	CREATE INDEX grants_retiring ON grants (retiring, account, region, key_id, id);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.

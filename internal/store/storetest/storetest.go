@@ -80,6 +80,10 @@ func Run(t *testing.T, open Open) {
 		{"Lifecycle/DeleteKeyErrors", testDeleteKeyErrors},
 		{"Lifecycle/DeleteKeyRace", testDeleteKeyRace},
 		{"Lifecycle/DueKeys", testDueKeys},
+		{"Grants/CreateAndList", testCreateGrant},
+		{"Grants/LimitRace", testGrantLimit},
+		{"Grants/Delete", testDeleteGrant},
+		{"Grants/Retirable", testRetirableGrants},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
