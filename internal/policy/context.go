@@ -182,7 +182,16 @@ func (e *evalCtx) principalValue(k *condKey) (string, bool) {
 	case srcUserID:
 		v = p.UserID
 	case srcPrincipalType:
-		v = p.Type
+		// aws:PrincipalType values: Account (root user), User, AssumedRole
+		// (IAM global condition context keys).
+		switch p.Type {
+		case TypeRoot:
+			v = "Account"
+		case TypeIAMUser:
+			v = "User"
+		default:
+			v = p.Type
+		}
 	case srcPrincipalAccount:
 		v = p.Account
 	case srcPrincipalARN:

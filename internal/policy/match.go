@@ -117,7 +117,7 @@ func tokenize(s string, wild, vars bool) []token {
 // parseVar parses a policy variable at the start of s ("${...}"). It returns
 // the length consumed. ${*}, ${?} and ${$} are literal characters (IAM policy
 // variables: "special characters"). ${key, 'default'} carries a default; a
-// doubled ” inside the default is one quote. Anything else unterminated is
+// doubled single quote inside the default stands for one quote. Anything else unterminated is
 // not a variable and stays literal text.
 func parseVar(s string) (int, token, bool) {
 	end := -1
