@@ -13,6 +13,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -133,6 +134,14 @@ func kmsRoutes(s *service.Service) map[string]route {
 		"TrentService.Decapsulate":                         op(s.Decapsulate),
 		"TrentService.GenerateDataKeyPair":                 op(s.GenerateDataKeyPair),
 		"TrentService.GenerateDataKeyPairWithoutPlaintext": op(s.GenerateDataKeyPairWithoutPlaintext),
+		"TrentService.CreateGrant":                         op(s.CreateGrant),
+		"TrentService.ListGrants":                          op(s.ListGrants),
+		"TrentService.ListRetirableGrants":                 op(s.ListRetirableGrants),
+		"TrentService.RetireGrant":                         op(s.RetireGrant),
+		"TrentService.RevokeGrant":                         op(s.RevokeGrant),
+		"TrentService.GetKeyPolicy":                        op(s.GetKeyPolicy),
+		"TrentService.PutKeyPolicy":                        op(s.PutKeyPolicy),
+		"TrentService.ListKeyPolicies":                     op(s.ListKeyPolicies),
 	}
 }
 
@@ -215,7 +224,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, errInternal)
 		return
 	}
-	caller := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region}
+	caller := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region,
+		Principal: p, RoleARN: p.RoleARN, SourceIP: remoteIP(r.RemoteAddr), SecureTransport: r.TLS != nil}
 
 	target := r.Header.Get("X-Amz-Target")
 	rt, ok := h.routes[target]
@@ -262,6 +272,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 var contentTypeValue = []string{jsonContentType}
+
+// remoteIP returns the host part of a RemoteAddr ("ip:port", "[ip6]:port")
+// without allocating.
+func remoteIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
 
 // readBody reads at most MaxBodyBytes into buf.
 func readBody(r *http.Request, buf []byte) ([]byte, error) {

@@ -33,6 +33,7 @@ var kindErrors = map[service.Kind]wireError{
 	service.KindIncorrectKey:           {"IncorrectKeyException", 400, ""},
 	service.KindInvalidCiphertext:      {"InvalidCiphertextException", 400, ""},
 	service.KindInvalidGrantToken:      {"InvalidGrantTokenException", 400, ""},
+	service.KindInvalidGrantID:         {"InvalidGrantIdException", 400, ""},
 	service.KindCustomKeyStoreNotFound: {"CustomKeyStoreNotFoundException", 400, ""},
 	service.KindInternal:               {"KMSInternalException", 500, ""},
 	service.KindUnavailable:            {"KMSInternalException", 500, ""},

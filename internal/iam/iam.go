@@ -19,9 +19,31 @@ import (
 
 // Principal is an authenticated identity.
 type Principal struct {
+	Type    string // TypeRoot, TypeUser or TypeAssumedRole
 	Account string // 12-digit account ID
-	ARN     string // arn:aws:iam::<account>:root, ...:user/<name>
+	// ARN: arn:aws:iam::<account>:root, arn:aws:iam::<account>:user/<path><name>,
+	// arn:aws:sts::<account>:assumed-role/<role>/<session>.
+	ARN string
+	// UserID is what GetCallerIdentity calls UserId: the account ID for the
+	// root, AIDA... for a user, AROA...:<session> for a role session.
+	UserID      string
+	UserName    string // users only
+	RoleARN     string // sessions only: the assumed role
+	SessionName string // sessions only
+	// Tags are the principal's tags (aws:PrincipalTag): the user's, or the
+	// role's for a session.
+	Tags map[string]string
+	// Policies are the identity policy documents: the user's inline
+	// policies, or the role's for a session; none for the root.
+	Policies []string
 }
+
+// Principal types.
+const (
+	TypeRoot        = "Root"
+	TypeUser        = "IAMUser"
+	TypeAssumedRole = "AssumedRole"
+)
 
 // RootARN is the ARN of an account's root principal.
 func RootARN(account string) string { return "arn:aws:iam::" + account + ":root" }
@@ -96,7 +118,11 @@ func (d *Directory) Lookup(ctx context.Context, id string) (*sigv4.Credential, e
 	if err != nil {
 		return nil, fmt.Errorf("unwrap secret of access key %s: %w", k.ID, err)
 	}
-	c = &sigv4.Credential{Secret: secret, Handle: &Principal{Account: k.AccountID, ARN: k.PrincipalARN}}
+	p := &Principal{Account: k.AccountID, ARN: k.PrincipalARN}
+	if k.PrincipalARN == RootARN(k.AccountID) {
+		p.Type, p.UserID = TypeRoot, k.AccountID
+	}
+	c = &sigv4.Credential{Secret: secret, Handle: p}
 	d.mu.Lock()
 	if prev, ok := d.known[id]; ok {
 		c = prev

@@ -100,6 +100,7 @@ type Keyring struct {
 	mu      sync.RWMutex // guards wrapKey against Close
 	wrapKey secret       // derived from the domain key; zeroed by Close
 	idKey   secret       // keys imported materials' IDs; derived from the domain key; zeroed by Close
+	tokKey  secret       // authenticates grant tokens; derived from the domain key; zeroed by Close
 	closed  atomic.Bool  // set under mu
 }
 
@@ -127,6 +128,7 @@ func Open(domainKey []byte, opts Options) (*Keyring, error) {
 		source:  opts.Source,
 		wrapKey: deriveKey(domainKey, wrapKeyLabel, nil),
 		idKey:   deriveKey(domainKey, importIDKeyLabel, nil),
+		tokKey:  deriveKey(domainKey, grantTokenKeyLabel, nil),
 	}
 	if k.random == nil {
 		k.random = rand.Reader
@@ -145,6 +147,7 @@ func (k *Keyring) Close() error {
 	k.closed.Store(true)
 	k.wrapKey.zero()
 	k.idKey.zero()
+	k.tokKey.zero()
 	k.cache.close()
 	return nil
 }

@@ -68,6 +68,10 @@ func (s *Service) CreateAlias(ctx context.Context, c *Caller, in *AliasInput) (*
 	if err := checkAliasName(*in.AliasName); err != nil {
 		return nil, err
 	}
+	// CreateAlias needs permission on the alias and on the key.
+	if err := s.authorizeResource(c, "CreateAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
+		return nil, err
+	}
 	k, err := s.aliasTargetKey(ctx, c, "CreateAlias", *in.TargetKeyId)
 	if err != nil {
 		return nil, err
@@ -97,6 +101,11 @@ func (s *Service) UpdateAlias(ctx context.Context, c *Caller, in *AliasInput) (*
 	if err := checkAliasName(*in.AliasName); err != nil {
 		return nil, err
 	}
+	// UpdateAlias needs permission on the alias, the new key and the
+	// current key.
+	if err := s.authorizeResource(c, "UpdateAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
+		return nil, err
+	}
 	k, err := s.aliasTargetKey(ctx, c, "UpdateAlias", *in.TargetKeyId)
 	if err != nil {
 		return nil, err
@@ -116,6 +125,11 @@ func (s *Service) UpdateAlias(ctx context.Context, c *Caller, in *AliasInput) (*
 		}
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, s.internal(ctx, "UpdateAlias", err)
+		}
+		if err == nil {
+			if err := s.authorizeKey(ctx, c, "UpdateAlias", &old, KeyARN(old.Region, old.Account, old.ID), nil); err != nil {
+				return nil, err
+			}
 		}
 		a.TargetKeyID = k.ID
 		a.UpdatedAt = s.now().UTC()
@@ -150,6 +164,20 @@ func (s *Service) DeleteAlias(ctx context.Context, c *Caller, in *DeleteAliasInp
 	if err := checkAliasName(*in.AliasName); err != nil {
 		return nil, err
 	}
+	// DeleteAlias needs permission on the alias and on its key.
+	if err := s.authorizeResource(c, "DeleteAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
+		return nil, err
+	}
+	a, err := s.store.Alias(ctx, c.Account, c.Region, *in.AliasName)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, c.Account, *in.AliasName))
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "DeleteAlias", err)
+	}
+	if _, err := s.loadKey(ctx, c, "DeleteAlias", a.TargetKeyID, refKeyOnly); err != nil && KindOf(err) != KindNotFound {
+		return nil, err
+	}
 	switch err := s.store.DeleteAlias(ctx, c.Account, c.Region, *in.AliasName); {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, c.Account, *in.AliasName))
@@ -172,6 +200,9 @@ func (s *Service) ListAliases(ctx context.Context, c *Caller, in *ListInput) (*L
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if err := s.authorizeAccount(ctx, c, "ListAliases"); err != nil {
+		return nil, err
+	}
 	limit := 50
 	if in.Limit != nil {
 		limit = *in.Limit
@@ -182,7 +213,7 @@ func (s *Service) ListAliases(ctx context.Context, c *Caller, in *ListInput) (*L
 	}
 	var target string
 	if in.KeyId != nil {
-		k, err := s.loadKey(ctx, c, "ListAliases", *in.KeyId, refKeyOnly)
+		k, err := s.readKey(ctx, c, "ListAliases", *in.KeyId, refKeyOnly)
 		if err != nil {
 			return nil, err
 		}

@@ -235,6 +235,8 @@ func (s *Service) signingKey(ctx context.Context, c *Caller, op string, keyID *s
 	if err := v.err(); err != nil {
 		return nil, "", err
 	}
+	c.signAlg = *alg
+	c.grantTokens = tokens
 	ck, err := s.usableKey(ctx, c, op, *keyID, UsageSignVerify)
 	if err != nil {
 		return nil, "", err
@@ -292,6 +294,7 @@ func (s *Service) GetPublicKey(ctx context.Context, c *Caller, in *KeyIdInput) (
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.grantTokens = in.GrantTokens
 	ck, err := s.cachedKey(ctx, c, "GetPublicKey", *in.KeyId)
 	if err != nil {
 		return nil, err
@@ -338,6 +341,8 @@ func (s *Service) macKey(ctx context.Context, c *Caller, op string, in *MacInput
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.macAlg = deref(in.MacAlgorithm)
+	c.grantTokens = in.GrantTokens
 	ck, err := s.usableKey(ctx, c, op, *in.KeyId, UsageMac)
 	if err != nil {
 		return nil, err
@@ -400,6 +405,7 @@ func (s *Service) DeriveSharedSecret(ctx context.Context, c *Caller, in *DeriveS
 	if err := recipientUnsupported(in.Recipient); err != nil {
 		return nil, err
 	}
+	c.grantTokens = in.GrantTokens
 	ck, err := s.usableKey(ctx, c, "DeriveSharedSecret", *in.KeyId, UsageKeyAgreement)
 	if err != nil {
 		return nil, err
@@ -430,6 +436,7 @@ func (s *Service) Encapsulate(ctx context.Context, c *Caller, in *EncapsulateInp
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.grantTokens = in.GrantTokens
 	ck, err := s.usableKey(ctx, c, "Encapsulate", *in.KeyId, UsageEncapsulate)
 	if err != nil {
 		return nil, err
@@ -458,6 +465,7 @@ func (s *Service) Decapsulate(ctx context.Context, c *Caller, in *DecapsulateInp
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.grantTokens = in.GrantTokens
 	ck, err := s.usableKey(ctx, c, "Decapsulate", *in.KeyId, UsageEncapsulate)
 	if err != nil {
 		return nil, err
@@ -501,6 +509,8 @@ func (s *Service) generateDataKeyPair(ctx context.Context, c *Caller, op string,
 	if *in.KeyPairSpec == "SM2" {
 		return nil, errorf(KindUnsupportedOperation, "KeyPairSpec SM2 is only available in China Regions.")
 	}
+	c.setEncryptionContext(in.EncryptionContext)
+	c.grantTokens = in.GrantTokens
 	ck, err := s.cachedKey(ctx, c, op, *in.KeyId)
 	if err != nil {
 		return nil, err

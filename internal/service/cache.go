@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/trentkms/trent/internal/policy"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -36,6 +37,10 @@ type cachedKey struct {
 	materialIDs map[uint32]string
 	// arn is the key's ARN, built once.
 	arn string
+	// policy is the key policy, compiled once.
+	policy *policy.Policy
+	// grants are the key's grants as of the load.
+	grants []store.Grant
 }
 
 type keyLoad struct {
@@ -96,15 +101,27 @@ func loadCachedKey(ctx context.Context, st Store, ref store.KeyRef) (*cachedKey,
 	if err != nil {
 		return nil, err
 	}
-	return newCachedKey(k, ms), nil
+	gs, err := st.Grants(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	return newCachedKey(k, ms, gs), nil
 }
 
-func newCachedKey(k store.Key, ms []store.KeyMaterial) *cachedKey {
-	ck := &cachedKey{key: k, materialIDs: make(map[uint32]string, len(ms)), arn: KeyARN(k.Region, k.Account, k.ID)}
+func newCachedKey(k store.Key, ms []store.KeyMaterial, gs []store.Grant) *cachedKey {
+	ck := &cachedKey{key: k, materialIDs: make(map[uint32]string, len(ms)), arn: KeyARN(k.Region, k.Account, k.ID),
+		policy: compileKeyPolicy(k.Policy), grants: gs}
 	for _, m := range ms {
 		ck.materialIDs[m.Version] = m.MaterialID
 	}
 	return ck
+}
+
+// peek returns the cached key, or nil, without loading it.
+func (c *keyCache) peek(ref store.KeyRef) *cachedKey {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.keys[ref]
 }
 
 // put stores a snapshot unless a newer version of the key is cached.
@@ -133,11 +150,16 @@ func (c *keyCache) updated(k store.Key, ms []store.KeyMaterial) {
 	if ms == nil && old == nil {
 		return // not cached: the next use loads it
 	}
-	var ck *cachedKey
+	if old == nil {
+		// Grants are unknown: the next use loads the key whole.
+		return
+	}
+	ck := &cachedKey{key: k, materialIDs: old.materialIDs, arn: old.arn, policy: old.policy, grants: old.grants}
 	if ms != nil {
-		ck = newCachedKey(k, ms)
-	} else {
-		ck = &cachedKey{key: k, materialIDs: old.materialIDs, arn: old.arn}
+		ck.materialIDs = newCachedKey(k, ms, nil).materialIDs
+	}
+	if k.Policy != old.key.Policy {
+		ck.policy = compileKeyPolicy(k.Policy)
 	}
 	c.put(ck)
 }

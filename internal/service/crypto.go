@@ -162,6 +162,9 @@ func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*En
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.setEncryptionContext(in.EncryptionContext)
+	c.encAlg = deref(in.EncryptionAlgorithm)
+	c.grantTokens = in.GrantTokens
 	ck, err := s.cachedKey(ctx, c, "Encrypt", *in.KeyId)
 	if err != nil {
 		return nil, err
@@ -216,7 +219,7 @@ func (s *Service) ciphertextKey(ctx context.Context, c *Caller, op string, blob 
 		}
 		return want, h, nil
 	}
-	if h.Account != c.Account || h.Region != c.Region {
+	if h.Region != c.Region {
 		return nil, h, errCiphertextKey
 	}
 	ck, err := s.cache.get(ctx, s.store, store.KeyRef{Account: h.Account, Region: h.Region, ID: h.KeyID})
@@ -226,7 +229,12 @@ func (s *Service) ciphertextKey(ctx context.Context, c *Caller, op string, blob 
 	if err != nil {
 		return nil, h, s.internal(ctx, op, err)
 	}
-	return ck, h, nil
+	ck, err = s.authorizeCached(ctx, c, op, ck)
+	if KindOf(err) == KindAccessDenied {
+		// Without a KeyId, AWS does not say whether the key exists.
+		return nil, h, errCiphertextKey
+	}
+	return ck, h, err
 }
 
 func ignoreCiphertext(mods []string) bool {
@@ -260,6 +268,9 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 	if err := recipientUnsupported(in.Recipient); err != nil {
 		return nil, err
 	}
+	c.setEncryptionContext(in.EncryptionContext)
+	c.encAlg = deref(in.EncryptionAlgorithm)
+	c.grantTokens = in.GrantTokens
 	if ignore {
 		ck, err := s.cachedKey(ctx, c, "Decrypt", *in.KeyId)
 		if err != nil {
@@ -343,6 +354,9 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.grantTokens = in.GrantTokens
+	c.setEncryptionContext(in.SourceEncryptionContext)
+	c.encAlg = deref(in.SourceEncryptionAlgorithm)
 	if mixed, out, err := s.reEncryptAsymmetric(ctx, c, in, ignore); mixed {
 		return out, err
 	}
@@ -353,12 +367,12 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 		if in.SourceKeyId == nil {
 			return nil, errorf(KindValidation, "SourceKeyId is required when DryRunModifiers contains IGNORE_CIPHERTEXT.")
 		}
-		src, err = s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
+		src, err = s.cachedKey(ctx, c, "ReEncryptFrom", *in.SourceKeyId)
 	} else {
 		if in.SourceKeyId != nil {
 			// Key state comes before the ciphertext is looked at, as in
 			// Decrypt.
-			named, err := s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
+			named, err := s.cachedKey(ctx, c, "ReEncryptFrom", *in.SourceKeyId)
 			if err != nil {
 				return nil, err
 			}
@@ -366,12 +380,14 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 				return nil, err
 			}
 		}
-		src, h, err = s.ciphertextKey(ctx, c, "ReEncrypt", in.CiphertextBlob, in.SourceKeyId)
+		src, h, err = s.ciphertextKey(ctx, c, "ReEncryptFrom", in.CiphertextBlob, in.SourceKeyId)
 	}
 	if err != nil {
 		return nil, err
 	}
-	dst, err := s.cachedKey(ctx, c, "ReEncrypt", *in.DestinationKeyId)
+	c.setEncryptionContext(in.DestinationEncryptionContext)
+	c.encAlg = deref(in.DestinationEncryptionAlgorithm)
+	dst, err := s.cachedKey(ctx, c, "ReEncryptTo", *in.DestinationKeyId)
 	if err != nil {
 		return nil, err
 	}
@@ -446,6 +462,8 @@ func (s *Service) generateDataKey(ctx context.Context, c *Caller, op string, in 
 	case *in.KeySpec == "AES_128":
 		n = 16
 	}
+	c.setEncryptionContext(in.EncryptionContext)
+	c.grantTokens = in.GrantTokens
 	ck, err := s.cachedKey(ctx, c, op, *in.KeyId)
 	if err != nil {
 		return nil, err
@@ -482,6 +500,9 @@ func (s *Service) GenerateRandom(ctx context.Context, c *Caller, in *GenerateRan
 	v.intRange(in.NumberOfBytes, "numberOfBytes", 1, 1024)
 	v.str(in.CustomKeyStoreId, "customKeyStoreId", 1, 64)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.authorizeAccount(ctx, c, "GenerateRandom"); err != nil {
 		return nil, err
 	}
 	if in.CustomKeyStoreId != nil {
@@ -571,7 +592,7 @@ func (s *Service) decryptRSA(ctx context.Context, ck *cachedKey, in *DecryptInpu
 func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncryptInput, ignore bool) (mixed bool, _ *ReEncryptOutput, _ error) {
 	var src *cachedKey
 	if in.SourceKeyId != nil {
-		ck, err := s.cachedKey(ctx, c, "ReEncrypt", *in.SourceKeyId)
+		ck, err := s.cachedKey(ctx, c, "ReEncryptFrom", *in.SourceKeyId)
 		if err != nil {
 			return true, nil, err
 		}
@@ -579,7 +600,13 @@ func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncr
 			src = ck
 		}
 	}
-	dst, err := s.cachedKey(ctx, c, "ReEncrypt", *in.DestinationKeyId)
+	// The destination is authorized under the destination's encryption
+	// context and algorithm; the source's are restored after.
+	c.setEncryptionContext(in.DestinationEncryptionContext)
+	c.encAlg = deref(in.DestinationEncryptionAlgorithm)
+	dst, err := s.cachedKey(ctx, c, "ReEncryptTo", *in.DestinationKeyId)
+	c.setEncryptionContext(in.SourceEncryptionContext)
+	c.encAlg = deref(in.SourceEncryptionAlgorithm)
 	if err != nil {
 		return true, nil, err
 	}
@@ -588,7 +615,7 @@ func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncr
 	}
 	var h keyring.Header
 	if src == nil && !ignore {
-		if src, h, err = s.ciphertextKey(ctx, c, "ReEncrypt", in.CiphertextBlob, in.SourceKeyId); err != nil {
+		if src, h, err = s.ciphertextKey(ctx, c, "ReEncryptFrom", in.CiphertextBlob, in.SourceKeyId); err != nil {
 			return true, nil, err
 		}
 	} else if src == nil {

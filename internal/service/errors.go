@@ -29,6 +29,7 @@ const (
 	KindIncorrectKey
 	KindInvalidCiphertext
 	KindInvalidGrantToken
+	KindInvalidGrantID
 	KindCustomKeyStoreNotFound
 	KindInternal
 	KindUnavailable // the server cannot serve now (sealed, store down)
@@ -58,6 +59,7 @@ var kindNames = [...]string{
 	KindIncorrectKey:           "IncorrectKey",
 	KindInvalidCiphertext:      "InvalidCiphertext",
 	KindInvalidGrantToken:      "InvalidGrantToken",
+	KindInvalidGrantID:         "InvalidGrantId",
 	KindCustomKeyStoreNotFound: "CustomKeyStoreNotFound",
 	KindInternal:               "Internal",
 	KindUnavailable:            "Unavailable",

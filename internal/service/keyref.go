@@ -89,33 +89,44 @@ func isHexByte(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
+// crossAccountOps are the operations that accept a key of another account
+// (by key ARN or alias ARN), reference/kms-api.md section 3.
+var crossAccountOps = map[string]bool{
+	"Encrypt": true, "Decrypt": true, "ReEncryptFrom": true, "ReEncryptTo": true, "GenerateDataKey": true,
+	"GenerateDataKeyWithoutPlaintext": true, "GenerateDataKeyPair": true, "GenerateDataKeyPairWithoutPlaintext": true,
+	"GetPublicKey": true, "Sign": true, "Verify": true, "GenerateMac": true, "VerifyMac": true, "DeriveSharedSecret": true,
+	"Encapsulate": true, "Decapsulate": true, "DescribeKey": true, "CreateGrant": true, "ListGrants": true,
+	"RetireGrant": true, "RevokeGrant": true, "GetKeyRotationStatus": true,
+}
+
 // resolveRef turns a key reference into the key's store reference, without
-// reading the key itself. Aliases are looked up in the store.
+// reading the key itself. Aliases are looked up in the store. A reference
+// to a key of another account is allowed for the operations AWS allows it
+// for; whether the caller may use that key is authorization's answer.
 func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
 	ref := store.KeyRef{Account: c.Account, Region: c.Region}
 	if a, ok := parseARN(keyID); ok {
 		if a.region != c.Region {
 			return ref, errorf(KindNotFound, "Invalid arn %s", a.region)
 		}
+		if a.account != c.Account && !crossAccountOps[op] {
+			return ref, s.crossAccountDenied(c, op, keyID)
+		}
 		switch {
 		case strings.HasPrefix(a.resource, "key/"):
 			id := strings.TrimPrefix(a.resource, "key/")
-			if a.account != c.Account {
-				return ref, s.crossAccountDenied(c, op, keyID)
-			}
 			if !validKeyID(id) {
 				return ref, errorf(KindNotFound, "Invalid keyId '%s'", id)
 			}
-			ref.ID = id
+			ref.Account = a.account
+			ref.ID = strings.ToLower(id)
 			return ref, nil
 		case strings.HasPrefix(a.resource, "alias/"):
 			if form != refAny {
 				return ref, errorf(KindNotFound, "Invalid keyId '%s'", keyID)
 			}
-			if a.account != c.Account {
-				return ref, s.crossAccountDenied(c, op, keyID)
-			}
-			return s.aliasTarget(ctx, c, a.resource)
+			c.requestAlias = a.resource
+			return s.aliasTarget(ctx, c, op, a.account, a.resource)
 		default:
 			return ref, errorf(KindInvalidArn, "Invalid arn %s", keyID)
 		}
@@ -127,7 +138,8 @@ func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, f
 		if form != refAny {
 			return ref, errorf(KindNotFound, "Invalid keyId '%s'", keyID)
 		}
-		return s.aliasTarget(ctx, c, keyID)
+		c.requestAlias = keyID
+		return s.aliasTarget(ctx, c, op, c.Account, keyID)
 	}
 	if !validKeyID(keyID) {
 		return ref, errorf(KindNotFound, "Invalid keyId '%s'", keyID)
@@ -136,11 +148,15 @@ func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, f
 	return ref, nil
 }
 
-func (s *Service) aliasTarget(ctx context.Context, c *Caller, name string) (store.KeyRef, error) {
-	ref := store.KeyRef{Account: c.Account, Region: c.Region}
-	id, err := s.cache.alias(ctx, s.store, c.Account, c.Region, name)
+func (s *Service) aliasTarget(ctx context.Context, c *Caller, op, account, name string) (store.KeyRef, error) {
+	ref := store.KeyRef{Account: account, Region: c.Region}
+	id, err := s.cache.alias(ctx, s.store, account, c.Region, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return ref, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, c.Account, name))
+		if account != c.Account {
+			// Say nothing about another account's aliases.
+			return ref, s.crossAccountDenied(c, op, AliasARN(c.Region, account, name))
+		}
+		return ref, errorf(KindNotFound, "Alias %s is not found.", AliasARN(c.Region, account, name))
 	}
 	if err != nil {
 		return ref, s.internal(ctx, "resolve alias", err)
@@ -149,22 +165,36 @@ func (s *Service) aliasTarget(ctx context.Context, c *Caller, name string) (stor
 	return ref, nil
 }
 
-// crossAccountDenied is the answer to a reference into another account,
-// until key policies and grants can allow it.
+// crossAccountDenied is the answer to a reference into another account
+// that the operation does not allow, or to another account's key that does
+// not exist (which says nothing about whether it exists).
 func (s *Service) crossAccountDenied(c *Caller, op, resource string) error {
 	return errorf(KindAccessDenied, "User: %s is not authorized to perform: kms:%s on resource: %s because no resource-based policy allows the kms:%s action", c.ARN, op, resource, op)
 }
 
-// loadKey resolves keyID and reads the key. A missing key is NotFound with
-// AWS's message.
+// loadKey resolves keyID, reads the key and authorizes the caller for op
+// on it. A missing key is NotFound with AWS's message.
 func (s *Service) loadKey(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.Key, error) {
+	k, err := s.readKey(ctx, c, op, keyID, form)
+	if err != nil {
+		return k, err
+	}
+	if err := s.authorizeKey(ctx, c, op, &k, KeyARN(k.Region, k.Account, k.ID), nil); err != nil {
+		return k, err
+	}
+	return k, nil
+}
+
+// readKey is loadKey without authorization, for operations that
+// authorize by identity policy alone.
+func (s *Service) readKey(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.Key, error) {
 	ref, err := s.resolveRef(ctx, c, op, keyID, form)
 	if err != nil {
 		return store.Key{}, err
 	}
 	k, err := s.store.Key(ctx, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		return k, errorf(KindNotFound, "Key '%s' does not exist", KeyARN(ref.Region, ref.Account, ref.ID))
+		return k, s.notFound(c, op, ref)
 	}
 	if err != nil {
 		return k, s.internal(ctx, "read key", err)
@@ -172,19 +202,49 @@ func (s *Service) loadKey(ctx context.Context, c *Caller, op, keyID string, form
 	return k, nil
 }
 
-// cachedKey resolves keyID and returns the key from the cache, reading the
-// store only on a miss. For the cryptographic operations.
+func (s *Service) notFound(c *Caller, op string, ref store.KeyRef) error {
+	arn := KeyARN(ref.Region, ref.Account, ref.ID)
+	if ref.Account != c.Account {
+		return s.crossAccountDenied(c, op, arn)
+	}
+	return errorf(KindNotFound, "Key '%s' does not exist", arn)
+}
+
+// cachedKey resolves keyID, returns the key from the cache (reading the
+// store only on a miss) and authorizes the caller for op on it. For the
+// cryptographic operations.
 func (s *Service) cachedKey(ctx context.Context, c *Caller, op, keyID string) (*cachedKey, error) {
 	ref, err := s.resolveRef(ctx, c, op, keyID, refAny)
 	if err != nil {
 		return nil, err
 	}
+	return s.cachedRef(ctx, c, op, ref)
+}
+
+// cachedRef is cachedKey for a resolved reference.
+func (s *Service) cachedRef(ctx context.Context, c *Caller, op string, ref store.KeyRef) (*cachedKey, error) {
 	ck, err := s.cache.get(ctx, s.store, ref)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, errorf(KindNotFound, "Key '%s' does not exist", KeyARN(ref.Region, ref.Account, ref.ID))
+		return nil, s.notFound(c, op, ref)
 	}
 	if err != nil {
 		return nil, s.internal(ctx, op, err)
+	}
+	return s.authorizeCached(ctx, c, op, ck)
+}
+
+// authorizeCached authorizes the caller for op on a cached key, first
+// loading any grant that a token in the request names and the cache does
+// not know yet. It returns the key as authorized.
+func (s *Service) authorizeCached(ctx context.Context, c *Caller, op string, ck *cachedKey) (*cachedKey, error) {
+	if len(c.grantTokens) > 0 {
+		var err error
+		if ck, err = s.tokenGrants(ctx, c, ck); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.authorizeKey(ctx, c, op, &ck.key, ck.arn, ck); err != nil {
+		return nil, err
 	}
 	return ck, nil
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -95,9 +94,18 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 	if err != nil {
 		return nil, err
 	}
+	c.reqTags = tags
+	c.bypassLockout = &in.BypassPolicyLockoutSafetyCheck
+	if err := s.authorizeAccount(ctx, c, "CreateKey"); err != nil {
+		return nil, err
+	}
+	id := newKeyID()
+	if in.MultiRegion {
+		id = "mrk-" + strings.ReplaceAll(newKeyID(), "-", "")
+	}
 	policy := DefaultKeyPolicy(c.Account)
 	if in.Policy != nil {
-		if err := checkPolicy(*in.Policy); err != nil {
+		if _, err := s.checkKeyPolicy(c, *in.Policy, c.Account, KeyARN(c.Region, c.Account, id), in.BypassPolicyLockoutSafetyCheck); err != nil {
 			return nil, err
 		}
 		policy = *in.Policy
@@ -107,7 +115,7 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 	k := store.Key{
 		Account:     c.Account,
 		Region:      c.Region,
-		ID:          newKeyID(),
+		ID:          id,
 		CreatedAt:   now,
 		Description: deref(in.Description),
 		KeySpec:     spec,
@@ -117,9 +125,6 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		MultiRegion: in.MultiRegion,
 		Policy:      policy,
 		Tags:        tags,
-	}
-	if in.MultiRegion {
-		k.ID = "mrk-" + strings.ReplaceAll(newKeyID(), "-", "")
 	}
 	var materials []store.KeyMaterial
 	if origin == OriginExternal {
@@ -140,22 +145,6 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		return nil, s.internal(ctx, "CreateKey", err)
 	}
 	return &KeyMetadataOutput{KeyMetadata: s.metadata(&k, materials)}, nil
-}
-
-// checkPolicy validates a key policy document's size and JSON shape. The
-// policy language itself is checked by the access-control layer.
-func checkPolicy(p string) error {
-	if len(p) > maxPolicyBytes {
-		return errorf(KindLimitExceeded, "Policy document exceeds the maximum size of %d bytes.", maxPolicyBytes)
-	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(p), &doc); err != nil {
-		return errorf(KindMalformedPolicy, "The key policy is not valid JSON: %v.", err)
-	}
-	if _, ok := doc["Statement"]; !ok {
-		return errorf(KindMalformedPolicy, "Policy document is missing required field: Statement")
-	}
-	return nil
 }
 
 // metadata builds KeyMetadata. materials, when non-nil, saves a read.
@@ -224,6 +213,7 @@ func (s *Service) DescribeKey(ctx context.Context, c *Caller, in *KeyIdInput) (*
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	c.grantTokens = in.GrantTokens
 	k, err := s.loadKey(ctx, c, "DescribeKey", *in.KeyId, refAny)
 	if err != nil {
 		return nil, err
@@ -253,6 +243,9 @@ func (s *Service) ListKeys(ctx context.Context, c *Caller, in *ListInput) (*List
 	limitField(&v, in.Limit, 1000)
 	markerField(&v, in.Marker)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := s.authorizeAccount(ctx, c, "ListKeys"); err != nil {
 		return nil, err
 	}
 	limit := 100

@@ -87,47 +87,47 @@ var (
 
 var ksOps = map[string]func(e *ksEnv) error{
 	"Encrypt": func(e *ksEnv) error {
-		_, err := e.svc.Encrypt(e.ctx, caller, &EncryptInput{KeyId: &e.id, Plaintext: []byte("x")})
+		_, err := e.svc.Encrypt(e.ctx, caller(), &EncryptInput{KeyId: &e.id, Plaintext: []byte("x")})
 		return err
 	},
 	"Decrypt": func(e *ksEnv) error {
 		if e.blob == nil { // PendingImport: the key never had material
-			_, err := e.svc.Decrypt(e.ctx, caller, &DecryptInput{CiphertextBlob: e.otherBlob, KeyId: &e.id})
+			_, err := e.svc.Decrypt(e.ctx, caller(), &DecryptInput{CiphertextBlob: e.otherBlob, KeyId: &e.id})
 			return err
 		}
-		_, err := e.svc.Decrypt(e.ctx, caller, &DecryptInput{CiphertextBlob: e.blob})
+		_, err := e.svc.Decrypt(e.ctx, caller(), &DecryptInput{CiphertextBlob: e.blob})
 		return err
 	},
 	"ReEncrypt(source)": func(e *ksEnv) error {
 		if e.blob == nil {
-			_, err := e.svc.ReEncrypt(e.ctx, caller, &ReEncryptInput{CiphertextBlob: e.otherBlob, SourceKeyId: &e.id, DestinationKeyId: &e.other})
+			_, err := e.svc.ReEncrypt(e.ctx, caller(), &ReEncryptInput{CiphertextBlob: e.otherBlob, SourceKeyId: &e.id, DestinationKeyId: &e.other})
 			return err
 		}
-		_, err := e.svc.ReEncrypt(e.ctx, caller, &ReEncryptInput{CiphertextBlob: e.blob, DestinationKeyId: &e.other})
+		_, err := e.svc.ReEncrypt(e.ctx, caller(), &ReEncryptInput{CiphertextBlob: e.blob, DestinationKeyId: &e.other})
 		return err
 	},
 	"ReEncrypt(destination)": func(e *ksEnv) error {
-		_, err := e.svc.ReEncrypt(e.ctx, caller, &ReEncryptInput{CiphertextBlob: e.otherBlob, DestinationKeyId: &e.id})
+		_, err := e.svc.ReEncrypt(e.ctx, caller(), &ReEncryptInput{CiphertextBlob: e.otherBlob, DestinationKeyId: &e.id})
 		return err
 	},
 	"GenerateDataKey": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKey(e.ctx, caller, &GenerateDataKeyInput{KeyId: &e.id, NumberOfBytes: ptr(32)})
+		_, err := e.svc.GenerateDataKey(e.ctx, caller(), &GenerateDataKeyInput{KeyId: &e.id, NumberOfBytes: ptr(32)})
 		return err
 	},
 	"GenerateDataKeyWithoutPlaintext": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKeyWithoutPlaintext(e.ctx, caller, &GenerateDataKeyInput{KeyId: &e.id, KeySpec: ptr("AES_256")})
+		_, err := e.svc.GenerateDataKeyWithoutPlaintext(e.ctx, caller(), &GenerateDataKeyInput{KeyId: &e.id, KeySpec: ptr("AES_256")})
 		return err
 	},
 	"GenerateDataKeyPair": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKeyPair(e.ctx, caller, &GenerateDataKeyPairInput{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
+		_, err := e.svc.GenerateDataKeyPair(e.ctx, caller(), &GenerateDataKeyPairInput{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
 		return err
 	},
 	"GenerateDataKeyPairWithoutPlaintext": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKeyPairWithoutPlaintext(e.ctx, caller, &GenerateDataKeyPairInput{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
+		_, err := e.svc.GenerateDataKeyPairWithoutPlaintext(e.ctx, caller(), &GenerateDataKeyPairInput{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
 		return err
 	},
 	"Sign": func(e *ksEnv) error {
-		_, err := e.svc.Sign(e.ctx, caller, &SignInput{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
+		_, err := e.svc.Sign(e.ctx, caller(), &SignInput{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
 		return err
 	},
 	"Verify": func(e *ksEnv) error {
@@ -135,15 +135,15 @@ var ksOps = map[string]func(e *ksEnv) error{
 		if sig == nil {
 			sig = []byte("not a signature")
 		}
-		_, err := e.svc.Verify(e.ctx, caller, &VerifyInput{KeyId: &e.id, Message: []byte("m"), Signature: sig, SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
+		_, err := e.svc.Verify(e.ctx, caller(), &VerifyInput{KeyId: &e.id, Message: []byte("m"), Signature: sig, SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
 		return err
 	},
 	"GetPublicKey": func(e *ksEnv) error {
-		_, err := e.svc.GetPublicKey(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.GetPublicKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"GenerateMac": func(e *ksEnv) error {
-		_, err := e.svc.GenerateMac(e.ctx, caller, &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")})
+		_, err := e.svc.GenerateMac(e.ctx, caller(), &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")})
 		return err
 	},
 	"VerifyMac": func(e *ksEnv) error {
@@ -151,102 +151,102 @@ var ksOps = map[string]func(e *ksEnv) error{
 		if mac == nil {
 			mac = []byte("not a mac")
 		}
-		_, err := e.svc.VerifyMac(e.ctx, caller, &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256"), Mac: mac})
+		_, err := e.svc.VerifyMac(e.ctx, caller(), &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256"), Mac: mac})
 		return err
 	},
 	"DeriveSharedSecret": func(e *ksEnv) error {
-		_, err := e.svc.DeriveSharedSecret(e.ctx, caller, &DeriveSharedSecretInput{KeyId: &e.id, KeyAgreementAlgorithm: ptr("ECDH"), PublicKey: e.peer})
+		_, err := e.svc.DeriveSharedSecret(e.ctx, caller(), &DeriveSharedSecretInput{KeyId: &e.id, KeyAgreementAlgorithm: ptr("ECDH"), PublicKey: e.peer})
 		return err
 	},
 	"Encapsulate": func(e *ksEnv) error {
-		_, err := e.svc.Encapsulate(e.ctx, caller, &EncapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")})
+		_, err := e.svc.Encapsulate(e.ctx, caller(), &EncapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")})
 		return err
 	},
 	"Decapsulate": func(e *ksEnv) error {
-		_, err := e.svc.Decapsulate(e.ctx, caller, &DecapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM"), SharedSecretCiphertextBlob: e.kemCT})
+		_, err := e.svc.Decapsulate(e.ctx, caller(), &DecapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM"), SharedSecretCiphertextBlob: e.kemCT})
 		return err
 	},
 	"DescribeKey": func(e *ksEnv) error {
-		_, err := e.svc.DescribeKey(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.DescribeKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"ListAliases": func(e *ksEnv) error {
-		out, err := e.svc.ListAliases(e.ctx, caller, &ListInput{KeyId: &e.id})
+		out, err := e.svc.ListAliases(e.ctx, caller(), &ListInput{KeyId: &e.id})
 		if err == nil && (len(out.Aliases) != 1 || out.Aliases[0].AliasName != e.alias) {
 			return fmt.Errorf("ListAliases: got %+v, want only %s", out.Aliases, e.alias)
 		}
 		return err
 	},
 	"ListResourceTags": func(e *ksEnv) error {
-		_, err := e.svc.ListResourceTags(e.ctx, caller, &ListInput{KeyId: &e.id})
+		_, err := e.svc.ListResourceTags(e.ctx, caller(), &ListInput{KeyId: &e.id})
 		return err
 	},
 	"DeleteAlias": func(e *ksEnv) error {
-		_, err := e.svc.DeleteAlias(e.ctx, caller, &DeleteAliasInput{AliasName: &e.alias})
+		_, err := e.svc.DeleteAlias(e.ctx, caller(), &DeleteAliasInput{AliasName: &e.alias})
 		return err
 	},
 	"CreateAlias": func(e *ksEnv) error {
-		_, err := e.svc.CreateAlias(e.ctx, caller, &AliasInput{AliasName: ptr(fmt.Sprintf("alias/ks-new-%d", e.n)), TargetKeyId: &e.id})
+		_, err := e.svc.CreateAlias(e.ctx, caller(), &AliasInput{AliasName: ptr(fmt.Sprintf("alias/ks-new-%d", e.n)), TargetKeyId: &e.id})
 		return err
 	},
 	"UpdateAlias(target)": func(e *ksEnv) error {
 		name := fmt.Sprintf("alias/ks-upd-%d", e.n)
-		if _, err := e.svc.CreateAlias(e.ctx, caller, &AliasInput{AliasName: &name, TargetKeyId: &e.other}); err != nil {
+		if _, err := e.svc.CreateAlias(e.ctx, caller(), &AliasInput{AliasName: &name, TargetKeyId: &e.other}); err != nil {
 			return fmt.Errorf("setup CreateAlias: %w", err)
 		}
-		_, err := e.svc.UpdateAlias(e.ctx, caller, &AliasInput{AliasName: &name, TargetKeyId: &e.id})
+		_, err := e.svc.UpdateAlias(e.ctx, caller(), &AliasInput{AliasName: &name, TargetKeyId: &e.id})
 		return err
 	},
 	"UpdateAlias(source)": func(e *ksEnv) error {
-		_, err := e.svc.UpdateAlias(e.ctx, caller, &AliasInput{AliasName: &e.alias, TargetKeyId: &e.other})
+		_, err := e.svc.UpdateAlias(e.ctx, caller(), &AliasInput{AliasName: &e.alias, TargetKeyId: &e.other})
 		return err
 	},
 	"TagResource": func(e *ksEnv) error {
-		_, err := e.svc.TagResource(e.ctx, caller, &TagResourceInput{KeyId: &e.id, Tags: []Tag{{TagKey: ptr("k"), TagValue: ptr("v")}}})
+		_, err := e.svc.TagResource(e.ctx, caller(), &TagResourceInput{KeyId: &e.id, Tags: []Tag{{TagKey: ptr("k"), TagValue: ptr("v")}}})
 		return err
 	},
 	"UntagResource": func(e *ksEnv) error {
-		_, err := e.svc.UntagResource(e.ctx, caller, &UntagResourceInput{KeyId: &e.id, TagKeys: []string{"k"}})
+		_, err := e.svc.UntagResource(e.ctx, caller(), &UntagResourceInput{KeyId: &e.id, TagKeys: []string{"k"}})
 		return err
 	},
 	"UpdateKeyDescription": func(e *ksEnv) error {
-		_, err := e.svc.UpdateKeyDescription(e.ctx, caller, &UpdateKeyDescriptionInput{KeyId: &e.id, Description: ptr("d")})
+		_, err := e.svc.UpdateKeyDescription(e.ctx, caller(), &UpdateKeyDescriptionInput{KeyId: &e.id, Description: ptr("d")})
 		return err
 	},
 	"EnableKey": func(e *ksEnv) error {
-		_, err := e.svc.EnableKey(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.EnableKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"DisableKey": func(e *ksEnv) error {
-		_, err := e.svc.DisableKey(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.DisableKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"EnableKeyRotation": func(e *ksEnv) error {
-		_, err := e.svc.EnableKeyRotation(e.ctx, caller, &EnableKeyRotationInput{KeyId: &e.id})
+		_, err := e.svc.EnableKeyRotation(e.ctx, caller(), &EnableKeyRotationInput{KeyId: &e.id})
 		return err
 	},
 	"DisableKeyRotation": func(e *ksEnv) error {
-		_, err := e.svc.DisableKeyRotation(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.DisableKeyRotation(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"RotateKeyOnDemand": func(e *ksEnv) error {
-		_, err := e.svc.RotateKeyOnDemand(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.RotateKeyOnDemand(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"GetKeyRotationStatus": func(e *ksEnv) error {
-		_, err := e.svc.GetKeyRotationStatus(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.GetKeyRotationStatus(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 	"ListKeyRotations": func(e *ksEnv) error {
-		_, err := e.svc.ListKeyRotations(e.ctx, caller, &ListKeyRotationsInput{KeyId: &e.id})
+		_, err := e.svc.ListKeyRotations(e.ctx, caller(), &ListKeyRotationsInput{KeyId: &e.id})
 		return err
 	},
 	"ScheduleKeyDeletion": func(e *ksEnv) error {
-		_, err := e.svc.ScheduleKeyDeletion(e.ctx, caller, &ScheduleKeyDeletionInput{KeyId: &e.id, PendingWindowInDays: ptr(7)})
+		_, err := e.svc.ScheduleKeyDeletion(e.ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &e.id, PendingWindowInDays: ptr(7)})
 		return err
 	},
 	"CancelKeyDeletion": func(e *ksEnv) error {
-		_, err := e.svc.CancelKeyDeletion(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.CancelKeyDeletion(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
 }
@@ -452,12 +452,12 @@ func TestKeyStateTable(t *testing.T) {
 	ctx := t.Context()
 	svc := newNodes(t, 1)[0].svc
 
-	other, err := svc.CreateKey(ctx, caller, &CreateKeyInput{})
+	other, err := svc.CreateKey(ctx, caller(), &CreateKeyInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	otherID := other.KeyMetadata.KeyId
-	otherEnc, err := svc.Encrypt(ctx, caller, &EncryptInput{KeyId: &otherID, Plaintext: []byte("other")})
+	otherEnc, err := svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &otherID, Plaintext: []byte("other")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,13 +484,13 @@ func TestKeyStateTable(t *testing.T) {
 			if r.kind.external {
 				in.Origin = ptr(OriginExternal)
 			}
-			out, err := svc.CreateKey(ctx, caller, in)
+			out, err := svc.CreateKey(ctx, caller(), in)
 			if err != nil {
 				t.Fatalf("CreateKey %+v: %v", r.kind, err)
 			}
 			e.id, e.arn = out.KeyMetadata.KeyId, out.KeyMetadata.Arn
 			e.alias = fmt.Sprintf("alias/ks-%d", i)
-			if _, err := svc.CreateAlias(ctx, caller, &AliasInput{AliasName: &e.alias, TargetKeyId: &e.id}); err != nil {
+			if _, err := svc.CreateAlias(ctx, caller(), &AliasInput{AliasName: &e.alias, TargetKeyId: &e.id}); err != nil {
 				t.Fatal(err)
 			}
 			if !r.kind.external {
@@ -498,9 +498,9 @@ func TestKeyStateTable(t *testing.T) {
 			}
 			switch r.state {
 			case di:
-				_, err = svc.DisableKey(ctx, caller, &KeyIdInput{KeyId: &e.id})
+				_, err = svc.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &e.id})
 			case pd:
-				_, err = svc.ScheduleKeyDeletion(ctx, caller, &ScheduleKeyDeletionInput{KeyId: &e.id})
+				_, err = svc.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &e.id})
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -538,22 +538,22 @@ func ksMake(t *testing.T, e *ksEnv) {
 	switch e.kind.usage {
 	case UsageEncryptDecrypt:
 		var out *EncryptOutput
-		if out, err = e.svc.Encrypt(e.ctx, caller, &EncryptInput{KeyId: &e.id, Plaintext: []byte("x")}); err == nil {
+		if out, err = e.svc.Encrypt(e.ctx, caller(), &EncryptInput{KeyId: &e.id, Plaintext: []byte("x")}); err == nil {
 			e.blob = out.CiphertextBlob
 		}
 	case UsageSignVerify:
 		var out *SignOutput
-		if out, err = e.svc.Sign(e.ctx, caller, &SignInput{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())}); err == nil {
+		if out, err = e.svc.Sign(e.ctx, caller(), &SignInput{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())}); err == nil {
 			e.sig = out.Signature
 		}
 	case UsageMac:
 		var out *GenerateMacOutput
-		if out, err = e.svc.GenerateMac(e.ctx, caller, &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")}); err == nil {
+		if out, err = e.svc.GenerateMac(e.ctx, caller(), &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")}); err == nil {
 			e.mac = out.Mac
 		}
 	case UsageEncapsulate:
 		var out *EncapsulateOutput
-		if out, err = e.svc.Encapsulate(e.ctx, caller, &EncapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")}); err == nil {
+		if out, err = e.svc.Encapsulate(e.ctx, caller(), &EncapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")}); err == nil {
 			e.kemCT = out.SharedSecretCiphertextBlob
 		}
 	}
@@ -564,7 +564,7 @@ func ksMake(t *testing.T, e *ksEnv) {
 
 func ksState(t *testing.T, e *ksEnv) string {
 	t.Helper()
-	out, err := e.svc.DescribeKey(e.ctx, caller, &KeyIdInput{KeyId: &e.id})
+	out, err := e.svc.DescribeKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 	if err != nil {
 		t.Fatal(err)
 	}

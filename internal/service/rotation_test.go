@@ -57,7 +57,7 @@ func newClocked(t *testing.T) (*Service, *sqlstore.DB, *clock) {
 
 func createSymmetric(t *testing.T, s *Service) *KeyMetadata {
 	t.Helper()
-	out, err := s.CreateKey(t.Context(), caller, &CreateKeyInput{})
+	out, err := s.CreateKey(t.Context(), caller(), &CreateKeyInput{})
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
@@ -66,7 +66,7 @@ func createSymmetric(t *testing.T, s *Service) *KeyMetadata {
 
 func rotationStatus(t *testing.T, s *Service, keyID string) *GetKeyRotationStatusOutput {
 	t.Helper()
-	out, err := s.GetKeyRotationStatus(t.Context(), caller, &KeyIdInput{KeyId: &keyID})
+	out, err := s.GetKeyRotationStatus(t.Context(), caller(), &KeyIdInput{KeyId: &keyID})
 	if err != nil {
 		t.Fatalf("GetKeyRotationStatus: %v", err)
 	}
@@ -107,14 +107,14 @@ func TestRotationSchedule(t *testing.T) {
 	checkStatus(t, rotationStatus(t, s, id), arn, false, 0, time.Time{})
 
 	t0 := clk.advance(time.Hour)
-	if _, err := s.EnableKeyRotation(ctx, caller, &EnableKeyRotationInput{KeyId: &id}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id}); err != nil {
 		t.Fatalf("EnableKeyRotation: %v", err)
 	}
 	checkStatus(t, rotationStatus(t, s, id), arn, true, 365, t0.AddDate(0, 0, 365))
 
 	// Enabling again with the period in force keeps the schedule.
 	clk.advance(48 * time.Hour)
-	if _, err := s.EnableKeyRotation(ctx, caller, &EnableKeyRotationInput{KeyId: &arn, RotationPeriodInDays: ptr(365)}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &arn, RotationPeriodInDays: ptr(365)}); err != nil {
 		t.Fatalf("EnableKeyRotation again: %v", err)
 	}
 	checkStatus(t, rotationStatus(t, s, arn), arn, true, 365, t0.AddDate(0, 0, 365))
@@ -122,14 +122,14 @@ func TestRotationSchedule(t *testing.T) {
 	// Another period restarts it from the clock's now.
 	for _, period := range []int{90, 2560} {
 		tn := clk.advance(time.Minute)
-		if _, err := s.EnableKeyRotation(ctx, caller, &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: &period}); err != nil {
+		if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: &period}); err != nil {
 			t.Fatalf("EnableKeyRotation(%d days): %v", period, err)
 		}
 		checkStatus(t, rotationStatus(t, s, id), arn, true, period, tn.Add(time.Duration(period)*24*time.Hour))
 	}
 
 	// A key pending deletion reports false; its setting is kept.
-	k, err := st.Key(ctx, store.KeyRef{Account: caller.Account, Region: caller.Region, ID: id})
+	k, err := st.Key(ctx, store.KeyRef{Account: caller().Account, Region: caller().Region, ID: id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,12 +144,12 @@ func TestRotationSchedule(t *testing.T) {
 	}
 	checkStatus(t, rotationStatus(t, s, id), arn, true, 2560, k.NextRotation)
 
-	if _, err := s.DisableKeyRotation(ctx, caller, &KeyIdInput{KeyId: &id}); err != nil {
+	if _, err := s.DisableKeyRotation(ctx, caller(), &KeyIdInput{KeyId: &id}); err != nil {
 		t.Fatalf("DisableKeyRotation: %v", err)
 	}
 	checkStatus(t, rotationStatus(t, s, id), arn, false, 0, time.Time{})
 	// Disabling twice is fine.
-	if _, err := s.DisableKeyRotation(ctx, caller, &KeyIdInput{KeyId: &id}); err != nil {
+	if _, err := s.DisableKeyRotation(ctx, caller(), &KeyIdInput{KeyId: &id}); err != nil {
 		t.Fatalf("DisableKeyRotation again: %v", err)
 	}
 
@@ -160,7 +160,7 @@ func TestRotationSchedule(t *testing.T) {
 		{89, "1 validation error detected: Value '89' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value greater than or equal to 90"},
 		{2561, "1 validation error detected: Value '2561' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value less than or equal to 2560"},
 	} {
-		_, err := s.EnableKeyRotation(ctx, caller, &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: &tc.period})
+		_, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: &tc.period})
 		if e, ok := err.(*Error); !ok || e.Kind != KindValidation || e.Message != tc.msg {
 			t.Errorf("EnableKeyRotation(%d days): got %v, want Validation: %s", tc.period, err, tc.msg)
 		}
@@ -188,7 +188,7 @@ func TestRotateOnDemand(t *testing.T) {
 	encrypt := func(version uint32) {
 		t.Helper()
 		pt := fmt.Appendf(nil, "message %d", len(blobs))
-		out, err := s.Encrypt(ctx, caller, &EncryptInput{KeyId: &id, Plaintext: bytes.Clone(pt)})
+		out, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &id, Plaintext: bytes.Clone(pt)})
 		if err != nil {
 			t.Fatalf("Encrypt: %v", err)
 		}
@@ -204,14 +204,14 @@ func TestRotateOnDemand(t *testing.T) {
 	encrypt(1)
 	for i := range 3 {
 		rotated = append(rotated, clk.advance(24*time.Hour))
-		out, err := s.RotateKeyOnDemand(ctx, caller, &KeyIdInput{KeyId: &id})
+		out, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id})
 		if err != nil {
 			t.Fatalf("RotateKeyOnDemand %d: %v", i+1, err)
 		}
 		if out.KeyId != arn {
 			t.Errorf("RotateKeyOnDemand.KeyId = %q, want %q", out.KeyId, arn)
 		}
-		d, err := s.DescribeKey(ctx, caller, &KeyIdInput{KeyId: &id})
+		d, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,14 +226,14 @@ func TestRotateOnDemand(t *testing.T) {
 	}
 
 	for i, b := range blobs {
-		out, err := s.Decrypt(ctx, caller, &DecryptInput{CiphertextBlob: b.blob})
+		out, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: b.blob})
 		if err != nil {
 			t.Fatalf("Decrypt of blob %d: %v", i, err)
 		}
 		if !bytes.Equal(out.Plaintext, b.pt) || out.KeyMaterialId != materials[b.version-1] {
 			t.Errorf("Decrypt of blob %d = %q with material %s; want %q with %s", i, out.Plaintext, out.KeyMaterialId, b.pt, materials[b.version-1])
 		}
-		re, err := s.ReEncrypt(ctx, caller, &ReEncryptInput{CiphertextBlob: b.blob, DestinationKeyId: &id})
+		re, err := s.ReEncrypt(ctx, caller(), &ReEncryptInput{CiphertextBlob: b.blob, DestinationKeyId: &id})
 		if err != nil {
 			t.Fatalf("ReEncrypt of blob %d: %v", i, err)
 		}
@@ -256,7 +256,7 @@ func TestRotateOnDemand(t *testing.T) {
 		}
 		want = append(want, e)
 	}
-	list, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &arn})
+	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &arn})
 	if err != nil {
 		t.Fatalf("ListKeyRotations: %v", err)
 	}
@@ -264,7 +264,7 @@ func TestRotateOnDemand(t *testing.T) {
 		t.Errorf("ListKeyRotations: Truncated %v, NextMarker %q, entries:\n%s", list.Truncated, list.NextMarker, d)
 	}
 	first := RotationsListEntry{KeyId: arn, KeyMaterialId: materials[0], KeyMaterialState: materialNonCurrent}
-	all, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
+	all, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
 	if err != nil {
 		t.Fatalf("ListKeyRotations(ALL_KEY_MATERIAL): %v", err)
 	}
@@ -276,7 +276,7 @@ func TestRotateOnDemand(t *testing.T) {
 	var paged []RotationsListEntry
 	var marker *string
 	for page := 0; ; page++ {
-		out, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &id, Limit: ptr(1), Marker: marker})
+		out, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, Limit: ptr(1), Marker: marker})
 		if err != nil {
 			t.Fatalf("ListKeyRotations page %d: %v", page, err)
 		}
@@ -292,7 +292,7 @@ func TestRotateOnDemand(t *testing.T) {
 	if d := diffEntries(want, paged); d != "" {
 		t.Errorf("ListKeyRotations pages:\n%s", d)
 	}
-	if _, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &id, Marker: ptr("not-a-marker")}); kindOf(err) != KindInvalidMarker {
+	if _, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, Marker: ptr("not-a-marker")}); kindOf(err) != KindInvalidMarker {
 		t.Errorf("ListKeyRotations with a bad marker: got %v, want InvalidMarker", err)
 	}
 }
@@ -320,16 +320,16 @@ func TestRotateOnDemandLimit(t *testing.T) {
 	s, _, _ := newClocked(t)
 	md := createSymmetric(t, s)
 	for i := range maxOnDemandRotations {
-		if _, err := s.RotateKeyOnDemand(ctx, caller, &KeyIdInput{KeyId: &md.KeyId}); err != nil {
+		if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId}); err != nil {
 			t.Fatalf("RotateKeyOnDemand %d: %v", i+1, err)
 		}
 	}
-	_, err := s.RotateKeyOnDemand(ctx, caller, &KeyIdInput{KeyId: &md.KeyId})
+	_, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId})
 	want := "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: " + md.Arn
 	if e, ok := err.(*Error); !ok || e.Kind != KindLimitExceeded || e.Message != want {
 		t.Fatalf("26th RotateKeyOnDemand: got %v, want LimitExceeded: %s", err, want)
 	}
-	list, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &md.KeyId})
+	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &md.KeyId})
 	if err != nil || len(list.Rotations) != maxOnDemandRotations {
 		t.Fatalf("ListKeyRotations after the limit: %d entries, %v; want %d", len(list.Rotations), err, maxOnDemandRotations)
 	}
@@ -342,11 +342,11 @@ func TestRotateAutomatic(t *testing.T) {
 	ctx := t.Context()
 	s, st, clk := newClocked(t)
 	md := createSymmetric(t, s)
-	if _, err := s.EnableKeyRotation(ctx, caller, &EnableKeyRotationInput{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
 		t.Fatal(err)
 	}
 	due := clk.advance(90 * 24 * time.Hour)
-	k, err := st.Key(ctx, store.KeyRef{Account: caller.Account, Region: caller.Region, ID: md.KeyId})
+	k, err := st.Key(ctx, store.KeyRef{Account: caller().Account, Region: caller().Region, ID: md.KeyId})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestRotateAutomatic(t *testing.T) {
 			nk.CurrentMaterial, nk.OnDemandRotations, nk.NextRotation, due.AddDate(0, 0, 90))
 	}
 	checkStatus(t, rotationStatus(t, s, md.KeyId), md.Arn, true, 90, due.AddDate(0, 0, 90))
-	list, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &md.KeyId})
+	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &md.KeyId})
 	if err != nil || len(list.Rotations) != 1 || list.Rotations[0].RotationType != store.RotationAutomatic || !list.Rotations[0].RotationDate.Time().Equal(due) {
 		t.Fatalf("ListKeyRotations after an automatic rotation = %+v, %v; want one AUTOMATIC entry dated %v", list, err, due)
 	}
@@ -370,7 +370,7 @@ func TestRotateAutomatic(t *testing.T) {
 	if _, err := s.rotate(ctx, k, store.RotationAutomatic); err == nil {
 		t.Errorf("rotate of a stale key record succeeded")
 	}
-	enc, err := s.Encrypt(ctx, caller, &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")})
+	enc, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +386,7 @@ func TestRotationKeyRules(t *testing.T) {
 	ctx := t.Context()
 	s, st, _ := newClocked(t)
 	mk := func(in *CreateKeyInput) *KeyMetadata {
-		out, err := s.CreateKey(ctx, caller, in)
+		out, err := s.CreateKey(ctx, caller(), in)
 		if err != nil {
 			t.Fatalf("CreateKey: %v", err)
 		}
@@ -396,11 +396,11 @@ func TestRotationKeyRules(t *testing.T) {
 	hmac := mk(&CreateKeyInput{KeySpec: ptr("HMAC_256"), KeyUsage: ptr(UsageMac)})
 	ext := mk(&CreateKeyInput{Origin: ptr(OriginExternal)})
 	disabled := mk(&CreateKeyInput{})
-	if _, err := s.DisableKey(ctx, caller, &KeyIdInput{KeyId: &disabled.KeyId}); err != nil {
+	if _, err := s.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &disabled.KeyId}); err != nil {
 		t.Fatal(err)
 	}
 	pending := mk(&CreateKeyInput{})
-	k, err := st.Key(ctx, store.KeyRef{Account: caller.Account, Region: caller.Region, ID: pending.KeyId})
+	k, err := st.Key(ctx, store.KeyRef{Account: caller().Account, Region: caller().Region, ID: pending.KeyId})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,23 +412,23 @@ func TestRotationKeyRules(t *testing.T) {
 
 	ops := map[string]func(id string) error{
 		opEnableKeyRotation: func(id string) error {
-			_, err := s.EnableKeyRotation(ctx, caller, &EnableKeyRotationInput{KeyId: &id})
+			_, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id})
 			return err
 		},
 		opDisableKeyRotation: func(id string) error {
-			_, err := s.DisableKeyRotation(ctx, caller, &KeyIdInput{KeyId: &id})
+			_, err := s.DisableKeyRotation(ctx, caller(), &KeyIdInput{KeyId: &id})
 			return err
 		},
 		opGetKeyRotationStatus: func(id string) error {
-			_, err := s.GetKeyRotationStatus(ctx, caller, &KeyIdInput{KeyId: &id})
+			_, err := s.GetKeyRotationStatus(ctx, caller(), &KeyIdInput{KeyId: &id})
 			return err
 		},
 		opRotateKeyOnDemand: func(id string) error {
-			_, err := s.RotateKeyOnDemand(ctx, caller, &KeyIdInput{KeyId: &id})
+			_, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id})
 			return err
 		},
 		opListKeyRotations: func(id string) error {
-			_, err := s.ListKeyRotations(ctx, caller, &ListKeyRotationsInput{KeyId: &id})
+			_, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id})
 			return err
 		},
 	}
@@ -480,7 +480,7 @@ func TestRotationKeyRules(t *testing.T) {
 	}
 	// Aliases are not key references for these operations.
 	alias := "alias/rot"
-	if _, err := s.CreateAlias(ctx, caller, &AliasInput{AliasName: &alias, TargetKeyId: &disabled.KeyId}); err != nil {
+	if _, err := s.CreateAlias(ctx, caller(), &AliasInput{AliasName: &alias, TargetKeyId: &disabled.KeyId}); err != nil {
 		t.Fatal(err)
 	}
 	for op, f := range ops {
@@ -502,23 +502,23 @@ func TestRotationAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := createSymmetric(t, a.svc)
-	if _, err := b.svc.Encrypt(ctx, caller, &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("warm")}); err != nil {
+	if _, err := b.svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("warm")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.svc.RotateKeyOnDemand(ctx, caller, &KeyIdInput{KeyId: &md.KeyId}); err != nil {
+	if _, err := a.svc.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.svc.Encrypt(ctx, caller, &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("new")})
+	out, err := a.svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("new")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, err := b.svc.Decrypt(ctx, caller, &DecryptInput{CiphertextBlob: out.CiphertextBlob}); err != nil || string(d.Plaintext) != "new" {
+	if d, err := b.svc.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: out.CiphertextBlob}); err != nil || string(d.Plaintext) != "new" {
 		t.Fatalf("Decrypt on node b of a blob of the new material = %v, %v", d, err)
 	}
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	out, err = b.svc.Encrypt(ctx, caller, &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("b")})
+	out, err = b.svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("b")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/keyring"
 	"github.com/trentkms/trent/internal/store"
 )
@@ -35,6 +36,10 @@ type Store interface {
 	UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (store.Alias, error)
 	DeleteAlias(ctx context.Context, account, region, name string) error
 	ListAliases(ctx context.Context, account, region, targetKeyID, after string, limit int) ([]store.Alias, error)
+	CreateGrant(ctx context.Context, g store.Grant, maxPerKey int) error
+	Grants(ctx context.Context, ref store.KeyRef) ([]store.Grant, error)
+	RetirableGrants(ctx context.Context, retiring, after string, limit int) ([]store.Grant, error)
+	DeleteGrant(ctx context.Context, ref store.KeyRef, grantID string) error
 }
 
 // Keyring is the cryptographic boundary as the service uses it.
@@ -47,6 +52,9 @@ type Keyring interface {
 	ReEncrypt(ctx context.Context, blob []byte, srcCtx map[string]string, dstRef keyring.MaterialRef, dstCtx map[string]string) (keyring.Header, []byte, error)
 	GenerateDataKey(ctx context.Context, ref keyring.MaterialRef, n int, encCtx map[string]string) (plaintext, blob []byte, err error)
 	Random(n int) ([]byte, error)
+	// GrantTokenMAC authenticates grant tokens under a key derived from
+	// the domain key.
+	GrantTokenMAC(data []byte) ([]byte, error)
 	ImportParameters(ref keyring.MaterialRef, wrappingSpec, alg string, expires time.Time) (token, publicKey []byte, err error)
 	ImportMaterial(ref keyring.MaterialRef, spec string, token, encrypted []byte, now time.Time) (keyring.Wrapped, string, error)
 
@@ -63,11 +71,51 @@ type Keyring interface {
 }
 
 // Caller is the authenticated principal of a request and where it was sent.
+// Operations record facts of the request in it for authorization (the
+// encryption context, algorithms, grant tokens), so a Caller serves exactly
+// one request and is never shared between requests or goroutines.
 type Caller struct {
 	Account     string // 12-digit account ID
 	ARN         string // principal ARN
 	AccessKeyID string
 	Region      string // from the SigV4 credential scope
+	// Principal is the caller's directory record: its type, tags and
+	// identity policies. nil means the root user of Account when ARN is
+	// the account's root ARN, else a principal with no identity policies.
+	Principal *iam.Principal
+	// RoleARN is the role of an assumed-role session ("" otherwise):
+	// grants and policies name roles by it.
+	RoleARN string
+	// SourceIP and SecureTransport feed aws:SourceIp and
+	// aws:SecureTransport; At is the request time (zero: now).
+	SourceIP        string
+	SecureTransport bool
+	At              time.Time
+
+	// Request-scoped facts that operations record for the policy
+	// condition keys before the key is authorized.
+	hasEncCtx     bool
+	encCtx        map[string]string
+	encAlg        string
+	signAlg       string
+	macAlg        string
+	requestAlias  string
+	grant         *grantRequest
+	grantTokens   []string
+	bypassLockout *bool
+	reqTags       []store.Tag
+	// Set by authorization.
+	key      *store.Key
+	id       *identity
+	viaGrant *store.Grant
+	scratch  [1]string
+}
+
+// setEncryptionContext records a request's encryption context for
+// kms:EncryptionContext conditions and grant constraints.
+func (c *Caller) setEncryptionContext(ec map[string]string) {
+	c.hasEncCtx = true
+	c.encCtx = ec
 }
 
 // Config holds the service's collaborators.
@@ -86,6 +134,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	cache   *keyCache
+	ids     identities
 }
 
 // New returns a Service.

@@ -41,7 +41,11 @@ func newNodes(t *testing.T, n int) []node {
 	return nodes
 }
 
-var caller = &Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", Region: "us-east-1"}
+// caller returns the account root as a new request's caller: a Caller holds
+// request-scoped state.
+func caller() *Caller {
+	return &Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", Region: "us-east-1"}
+}
 
 func ptr[T any](v T) *T { return &v }
 
@@ -58,44 +62,44 @@ func TestWatcherInvalidates(t *testing.T) {
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.svc.CreateKey(ctx, caller, &CreateKeyInput{})
+	out, err := a.svc.CreateKey(ctx, caller(), &CreateKeyInput{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyID := out.KeyMetadata.KeyId
-	if _, err := a.svc.CreateAlias(ctx, caller, &AliasInput{AliasName: ptr("alias/w"), TargetKeyId: &keyID}); err != nil {
+	if _, err := a.svc.CreateAlias(ctx, caller(), &AliasInput{AliasName: ptr("alias/w"), TargetKeyId: &keyID}); err != nil {
 		t.Fatal(err)
 	}
 	enc := &EncryptInput{KeyId: ptr("alias/w"), Plaintext: []byte("x")}
-	if _, err := b.svc.Encrypt(ctx, caller, enc); err != nil {
+	if _, err := b.svc.Encrypt(ctx, caller(), enc); err != nil {
 		t.Fatalf("Encrypt on node b: %v", err)
 	}
-	if _, err := a.svc.DisableKey(ctx, caller, &KeyIdInput{KeyId: &keyID}); err != nil {
+	if _, err := a.svc.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &keyID}); err != nil {
 		t.Fatal(err)
 	}
 	// Node a honours its own change at once.
-	if _, err := a.svc.Encrypt(ctx, caller, enc); kindOf(err) != KindDisabled {
+	if _, err := a.svc.Encrypt(ctx, caller(), enc); kindOf(err) != KindDisabled {
 		t.Fatalf("Encrypt on node a after DisableKey: got %v, want Disabled", err)
 	}
 	// Node b still has the key cached as enabled until it polls.
-	if _, err := b.svc.Encrypt(ctx, caller, enc); err != nil {
+	if _, err := b.svc.Encrypt(ctx, caller(), enc); err != nil {
 		t.Fatalf("Encrypt on node b before polling: %v (the cache should still serve it)", err)
 	}
 	n, err := w.Poll(ctx)
 	if err != nil || n != 1 {
 		t.Fatalf("Poll: %d changes, %v; want 1", n, err)
 	}
-	if _, err := b.svc.Encrypt(ctx, caller, enc); kindOf(err) != KindDisabled {
+	if _, err := b.svc.Encrypt(ctx, caller(), enc); kindOf(err) != KindDisabled {
 		t.Fatalf("Encrypt on node b after polling: got %v, want Disabled", err)
 	}
 	// Alias changes propagate the same way.
-	if _, err := a.svc.DeleteAlias(ctx, caller, &DeleteAliasInput{AliasName: ptr("alias/w")}); err != nil {
+	if _, err := a.svc.DeleteAlias(ctx, caller(), &DeleteAliasInput{AliasName: ptr("alias/w")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.svc.Encrypt(ctx, caller, enc); kindOf(err) != KindNotFound {
+	if _, err := b.svc.Encrypt(ctx, caller(), enc); kindOf(err) != KindNotFound {
 		t.Fatalf("Encrypt through a deleted alias on node b: got %v, want NotFound", err)
 	}
 	// A second poll finds nothing new.

@@ -1,0 +1,378 @@
+package service
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/policy"
+	"github.com/trentkms/trent/internal/store"
+)
+
+// Authorization follows AWS KMS (DESIGN.md section 5): an explicit Deny in
+// the key policy or an identity policy wins; otherwise the key policy
+// allows the caller directly, or allows the caller's account and an
+// identity policy allows, or a grant allows. Operations that name no key
+// are decided by identity policies alone. The policy engine is
+// internal/policy; this file gathers what it needs from memory: the key's
+// compiled policy and grants come with the cached key, the caller's
+// compiled identity policies are cached per principal record.
+
+// accessDenied builds AWS's AccessDeniedException for a decision.
+func (s *Service) accessDenied(c *Caller, op, resource string, d policy.Decision) error {
+	return &Error{Kind: KindAccessDenied, Message: d.Message(c.ARN, "kms:"+op, resource)}
+}
+
+// denyNoPolicy is the decision reported when no policy or grant allows.
+var denyNoPolicy = policy.Decision{}
+
+// identity is a principal as the policy engine sees it, with its compiled
+// identity policies.
+type identity struct {
+	p        policy.Principal
+	policies []*policy.Policy
+}
+
+// identities caches compiled identity policies per principal record. The
+// directory replaces a principal's record whenever anything about it
+// changes, so a record's compiled policies never go stale.
+type identities struct {
+	mu sync.RWMutex
+	m  map[*iam.Principal]*identity // guarded by mu
+}
+
+func (ids *identities) get(p *iam.Principal) *identity {
+	ids.mu.RLock()
+	id := ids.m[p]
+	ids.mu.RUnlock()
+	if id != nil {
+		return id
+	}
+	id = &identity{p: policy.Principal{
+		ARN: p.ARN, Account: p.Account, Type: p.Type, UserID: p.UserID, Username: p.UserName,
+		RoleARN: p.RoleARN, Tags: p.Tags,
+	}}
+	for _, doc := range p.Policies {
+		// Documents were validated when they were put; one that no longer
+		// parses (a newer binary's rules) allows nothing.
+		if pol, err := policy.Parse(doc, policy.IdentityPolicy); err == nil {
+			id.policies = append(id.policies, pol)
+		}
+	}
+	ids.mu.Lock()
+	if ids.m == nil || len(ids.m) > 100000 {
+		ids.m = make(map[*iam.Principal]*identity)
+	}
+	ids.m[p] = id
+	ids.mu.Unlock()
+	return id
+}
+
+// identity returns the caller's principal and identity policies.
+func (s *Service) identity(c *Caller) *identity {
+	if c.id != nil {
+		return c.id
+	}
+	if c.Principal != nil {
+		c.id = s.ids.get(c.Principal)
+		return c.id
+	}
+	// A caller built without a directory record (tests, internal calls):
+	// the root user of its account when its ARN says so.
+	t := policy.TypeIAMUser
+	if c.ARN == rootARN(c.Account) {
+		t = policy.TypeRoot
+	}
+	c.id = &identity{p: policy.Principal{ARN: c.ARN, Account: c.Account, Type: t, UserID: c.Account}}
+	return c.id
+}
+
+// keyPolicy returns a key's compiled policy: from the cache when the
+// cached record is the same version, else parsed now.
+func (s *Service) keyPolicy(k *store.Key) *policy.Policy {
+	if ck := s.cache.peek(k.Ref()); ck != nil && ck.key.Version == k.Version && ck.policy != nil {
+		return ck.policy
+	}
+	return compileKeyPolicy(k.Policy)
+}
+
+// compileKeyPolicy parses a stored key policy. A stored policy that does
+// not parse (written by another version) allows nothing, so access fails
+// closed.
+func compileKeyPolicy(doc string) *policy.Policy {
+	p, err := policy.Parse(doc, policy.KeyPolicy)
+	if err != nil {
+		p, _ = policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`, policy.KeyPolicy)
+	}
+	return p
+}
+
+// grantOp is the grant operation that allows op.
+func grantOp(op string) string { return op }
+
+// authorizeKey decides whether the caller may perform op on key k (whose
+// ARN is arn). ck is the cached key when the caller has it (its grants and
+// compiled policy are used); otherwise grants are read from the store.
+func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *store.Key, arn string, ck *cachedKey) error {
+	id := s.identity(c)
+	c.key = k
+	var pol *policy.Policy
+	var grants []store.Grant
+	if ck != nil {
+		pol, grants = ck.policy, ck.grants
+	} else {
+		pol = s.keyPolicy(k)
+		if cached := s.cache.peek(k.Ref()); cached != nil && cached.key.Version == k.Version {
+			grants = cached.grants
+		} else if gs, err := s.store.Grants(ctx, k.Ref()); err == nil {
+			grants = gs
+		} else {
+			return s.internal(ctx, op, err)
+		}
+	}
+	var g *store.Grant
+	if len(grants) > 0 {
+		g = matchGrant(grants, c, grantOp(op))
+	}
+	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: arn, Context: c}
+	in := policy.AuthzInput{Request: &req, KeyPolicy: pol, KeyAccount: k.Account, Identity: id.policies, GrantAllows: g != nil}
+	d := policy.Authorize(&in)
+	if !d.Allowed {
+		return &Error{Kind: KindAccessDenied, Message: d.Message(c.ARN, req.Action, arn)}
+	}
+	if g != nil && op == "CreateGrant" {
+		in.GrantAllows = false
+		if !policy.Authorize(&in).Allowed {
+			c.viaGrant = g // allowed by the grant alone
+		}
+	}
+	return nil
+}
+
+// authorizeAccount decides an operation that names no key by the caller's
+// identity policies alone (resource "*").
+func (s *Service) authorizeAccount(ctx context.Context, c *Caller, op string) error {
+	return s.authorizeResource(c, op, "*")
+}
+
+// authorizeResource decides an action on a resource that has no resource
+// policy (an alias, or "*") by identity policies alone.
+func (s *Service) authorizeResource(c *Caller, op, resource string) error {
+	id := s.identity(c)
+	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: resource, Context: c}
+	d := policy.Authorize(&policy.AuthzInput{Request: &req, KeyAccount: c.Account, Identity: id.policies})
+	if !d.Allowed {
+		return &Error{Kind: KindAccessDenied, Message: d.Message(c.ARN, req.Action, resource)}
+	}
+	return nil
+}
+
+// identityAllows reports whether the caller's identity policies allow an
+// action (the account root always).
+func (s *Service) identityAllows(ctx context.Context, c *Caller, action, resource string) bool {
+	id := s.identity(c)
+	if id.p.Type == policy.TypeRoot {
+		return true
+	}
+	req := policy.Request{Principal: &id.p, Action: action, Resource: resource, Context: c}
+	allow := false
+	for _, p := range id.policies {
+		switch p.Evaluate(&req) {
+		case policy.Deny:
+			return false
+		case policy.Allow:
+			allow = true
+		}
+	}
+	return allow
+}
+
+// kmsActions interns "kms:<op>" so that authorization allocates nothing.
+var kmsActions = func() map[string]string {
+	m := make(map[string]string)
+	for _, op := range []string{"CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "UpdateKeyDescription",
+		"CreateAlias", "UpdateAlias", "DeleteAlias", "ListAliases", "TagResource", "UntagResource", "ListResourceTags",
+		"EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus", "RotateKeyOnDemand", "ListKeyRotations",
+		"ScheduleKeyDeletion", "CancelKeyDeletion", "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
+		"Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
+		"Sign", "Verify", "GenerateMac", "VerifyMac", "GetPublicKey", "DeriveSharedSecret", "Encapsulate", "Decapsulate",
+		"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "CreateGrant", "ListGrants", "ListRetirableGrants",
+		"RetireGrant", "RevokeGrant", "GetKeyPolicy", "PutKeyPolicy", "ListKeyPolicies"} {
+		m[op] = "kms:" + op
+	}
+	return m
+}()
+
+func kmsAction(op string) string {
+	if a, ok := kmsActions[op]; ok {
+		return a
+	}
+	return "kms:" + op
+}
+
+// matchGrant returns a grant that allows the caller op under the
+// request's encryption context, or nil.
+func matchGrant(gs []store.Grant, c *Caller, op string) *store.Grant {
+	for i := range gs {
+		g := &gs[i]
+		if principalMatches(g.GranteePrincipal, c) && containsString(g.Operations, op) && grantConstraintsHold(g, c.encCtx, op) {
+			return g
+		}
+	}
+	return nil
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Lookup implements policy.Context: the condition keys of this request.
+// Names arrive normalised by policy.NormalizeKey (lower case but for the
+// data part after kms:encryptioncontext: and the tag prefixes).
+func (c *Caller) Lookup(key string) ([]string, bool) {
+	switch key {
+	case "kms:calleraccount":
+		c.scratch[0] = c.Account
+		return c.scratch[:1], true
+	case "aws:sourceip":
+		return c.one(c.SourceIP)
+	case "aws:securetransport":
+		return []string{strconv.FormatBool(c.SecureTransport)}, true
+	case "aws:requestedregion":
+		return c.one(c.Region)
+	case "aws:currenttime":
+		return []string{c.now().UTC().Format(time.RFC3339)}, true
+	case "aws:epochtime":
+		return []string{strconv.FormatInt(c.now().Unix(), 10)}, true
+	case "kms:encryptioncontextkeys":
+		if !c.hasEncCtx {
+			return nil, false
+		}
+		keys := make([]string, 0, len(c.encCtx))
+		for k := range c.encCtx {
+			keys = append(keys, k)
+		}
+		return keys, true
+	case "kms:encryptionalgorithm":
+		if c.encAlg != "" {
+			return c.one(c.encAlg)
+		}
+	case "kms:signingalgorithm":
+		if c.signAlg != "" {
+			return c.one(c.signAlg)
+		}
+	case "kms:macalgorithm":
+		if c.macAlg != "" {
+			return c.one(c.macAlg)
+		}
+	case "kms:requestalias":
+		if c.requestAlias != "" {
+			return c.one(c.requestAlias)
+		}
+	case "kms:keyspec":
+		if c.key != nil {
+			return c.one(c.key.KeySpec)
+		}
+	case "kms:keyusage":
+		if c.key != nil {
+			return c.one(c.key.KeyUsage)
+		}
+	case "kms:keyorigin":
+		if c.key != nil {
+			return c.one(c.key.Origin)
+		}
+	case "kms:multiregion":
+		if c.key != nil {
+			return c.one(strconv.FormatBool(c.key.MultiRegion))
+		}
+	case "kms:grantoperations":
+		if c.grant != nil {
+			return c.grant.operations, true
+		}
+	case "kms:granteeprincipal":
+		if c.grant != nil {
+			return c.one(c.grant.grantee)
+		}
+	case "kms:retiringprincipal":
+		if c.grant != nil && c.grant.retiring != "" {
+			return c.one(c.grant.retiring)
+		}
+	case "kms:grantisforawsresource":
+		if c.grant != nil {
+			return c.one("false")
+		}
+	case "kms:bypasspolicylockoutsafetycheck":
+		if c.bypassLockout != nil {
+			return c.one(strconv.FormatBool(*c.bypassLockout))
+		}
+	case "aws:tagkeys":
+		if c.reqTags != nil {
+			keys := make([]string, 0, len(c.reqTags))
+			for _, t := range c.reqTags {
+				keys = append(keys, t.Key)
+			}
+			return keys, true
+		}
+	}
+	if k, ok := strings.CutPrefix(key, "kms:encryptioncontext:"); ok {
+		if v, ok := lookupFold(c.encCtx, k); ok {
+			return c.one(v)
+		}
+		return nil, false
+	}
+	if k, ok := strings.CutPrefix(key, "aws:resourcetag/"); ok && c.key != nil {
+		for _, t := range c.key.Tags {
+			if strings.EqualFold(t.Key, k) {
+				return c.one(t.Value)
+			}
+		}
+		return nil, false
+	}
+	if k, ok := strings.CutPrefix(key, "aws:requesttag/"); ok {
+		for _, t := range c.reqTags {
+			if strings.EqualFold(t.Key, k) {
+				return c.one(t.Value)
+			}
+		}
+	}
+	return nil, false
+}
+
+// one returns a one-element slice without allocating: the engine uses a
+// looked-up value before it looks up the next.
+func (c *Caller) one(v string) ([]string, bool) {
+	if v == "" {
+		return nil, false
+	}
+	c.scratch[0] = v
+	return c.scratch[:1], true
+}
+
+func (c *Caller) now() time.Time {
+	if c.At.IsZero() {
+		return time.Now()
+	}
+	return c.At
+}
+
+// lookupFold finds an encryption-context key exactly, else ignoring case,
+// as AWS matches kms:EncryptionContext:<key> names.
+func lookupFold(m map[string]string, k string) (string, bool) {
+	if v, ok := m[k]; ok {
+		return v, true
+	}
+	for mk, v := range m {
+		if strings.EqualFold(mk, k) {
+			return v, true
+		}
+	}
+	return "", false
+}

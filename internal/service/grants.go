@@ -1,0 +1,708 @@
+package service
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/trentkms/trent/internal/store"
+)
+
+// Grant limits (reference/kms-api.md sections 3.1 and 7).
+const (
+	maxGrantsPerKey         = 50000
+	maxGrantConstraintPairs = 8
+	maxGrantContextValue    = 384
+)
+
+// GrantOperations lists every GrantOperation.
+var GrantOperations = []string{"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
+	"Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+	"GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate"}
+
+// GrantConstraints is the wire shape of grant constraints.
+type GrantConstraints struct {
+	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitempty"`
+	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitempty"`
+	SourceArn               *string           `json:"SourceArn,omitempty"`
+}
+
+// CreateGrantInput is CreateGrant's request.
+type CreateGrantInput struct {
+	KeyId                    *string           `json:"KeyId"`
+	GranteePrincipal         *string           `json:"GranteePrincipal"`
+	GranteeServicePrincipal  *string           `json:"GranteeServicePrincipal"`
+	RetiringPrincipal        *string           `json:"RetiringPrincipal"`
+	RetiringServicePrincipal *string           `json:"RetiringServicePrincipal"`
+	Operations               []string          `json:"Operations"`
+	Constraints              *GrantConstraints `json:"Constraints"`
+	GrantTokens              []string          `json:"GrantTokens"`
+	Name                     *string           `json:"Name"`
+	DryRun                   bool              `json:"DryRun"`
+}
+
+// CreateGrantOutput is CreateGrant's response.
+type CreateGrantOutput struct {
+	GrantId    string `json:"GrantId"`
+	GrantToken string `json:"GrantToken"`
+}
+
+// ListGrantsInput is ListGrants' request.
+type ListGrantsInput struct {
+	KeyId                   *string `json:"KeyId"`
+	GrantId                 *string `json:"GrantId"`
+	GranteePrincipal        *string `json:"GranteePrincipal"`
+	GranteeServicePrincipal *string `json:"GranteeServicePrincipal"`
+	Limit                   *int    `json:"Limit"`
+	Marker                  *string `json:"Marker"`
+}
+
+// ListRetirableGrantsInput is ListRetirableGrants' request.
+type ListRetirableGrantsInput struct {
+	RetiringPrincipal        *string `json:"RetiringPrincipal"`
+	RetiringServicePrincipal *string `json:"RetiringServicePrincipal"`
+	Limit                    *int    `json:"Limit"`
+	Marker                   *string `json:"Marker"`
+}
+
+// GrantListEntry describes one grant.
+type GrantListEntry struct {
+	KeyId             string            `json:"KeyId"`
+	GrantId           string            `json:"GrantId"`
+	Name              string            `json:"Name,omitempty"`
+	CreationDate      Epoch             `json:"CreationDate"`
+	GranteePrincipal  string            `json:"GranteePrincipal"`
+	RetiringPrincipal string            `json:"RetiringPrincipal,omitempty"`
+	IssuingAccount    string            `json:"IssuingAccount"`
+	Operations        []string          `json:"Operations"`
+	Constraints       *GrantConstraints `json:"Constraints,omitempty"`
+}
+
+// ListGrantsOutput is the response of ListGrants and ListRetirableGrants.
+type ListGrantsOutput struct {
+	Grants     []GrantListEntry `json:"Grants"`
+	NextMarker string           `json:"NextMarker,omitempty"`
+	Truncated  bool             `json:"Truncated"`
+}
+
+// RetireGrantInput is RetireGrant's request.
+type RetireGrantInput struct {
+	GrantToken *string `json:"GrantToken"`
+	KeyId      *string `json:"KeyId"`
+	GrantId    *string `json:"GrantId"`
+	DryRun     bool    `json:"DryRun"`
+}
+
+// RevokeGrantInput is RevokeGrant's request.
+type RevokeGrantInput struct {
+	KeyId   *string `json:"KeyId"`
+	GrantId *string `json:"GrantId"`
+	DryRun  bool    `json:"DryRun"`
+}
+
+// principalOK is the model's pattern for principals: ^[\w+=,.@:/-]+$.
+func principalOK(r rune) bool {
+	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_+=,.@:/-", r)
+}
+
+func principalField(v *validation, s *string, field string) {
+	v.str(s, field, 1, 256)
+	v.pattern(s, field, `^[\w+=,.@:/-]+$`, principalOK)
+}
+
+func grantIDField(v *validation, s *string) {
+	v.str(s, "grantId", 1, 128)
+}
+
+// validPrincipalARN reports whether p names an IAM or STS principal that a
+// grant can name: an account root, user, role or assumed-role session.
+func validPrincipalARN(p string) bool {
+	rest, ok := strings.CutPrefix(p, "arn:aws:iam::")
+	if !ok {
+		if rest, ok = strings.CutPrefix(p, "arn:aws:sts::"); !ok {
+			return false
+		}
+		acct, res, ok := strings.Cut(rest, ":")
+		return ok && validAccount(acct) && strings.HasPrefix(res, "assumed-role/") && len(res) > len("assumed-role/")
+	}
+	acct, res, ok := strings.Cut(rest, ":")
+	if !ok || !validAccount(acct) {
+		return false
+	}
+	return res == "root" || strings.HasPrefix(res, "user/") && len(res) > 5 || strings.HasPrefix(res, "role/") && len(res) > 5
+}
+
+func validAccount(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// grantOpsFor reports whether every operation suits the key (reference
+// section 8.3): a grant cannot allow what the key can never do.
+func grantOpsFor(k *store.Key, ops []string) error {
+	for _, op := range ops {
+		if op == "DescribeKey" || op == "CreateGrant" || op == "RetireGrant" {
+			continue
+		}
+		ok := false
+		switch {
+		case k.KeySpec == SpecSymmetricDefault:
+			switch op {
+			case "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
+				"GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo":
+				ok = true
+			}
+		case k.KeyUsage == UsageMac:
+			ok = op == "GenerateMac" || op == "VerifyMac"
+		case k.KeyUsage == UsageEncryptDecrypt:
+			ok = op == "Encrypt" || op == "Decrypt" || op == "ReEncryptFrom" || op == "ReEncryptTo" || op == "GetPublicKey"
+		case k.KeyUsage == UsageSignVerify:
+			ok = op == "Sign" || op == "Verify" || op == "GetPublicKey"
+		case k.KeyUsage == UsageKeyAgreement:
+			ok = op == "DeriveSharedSecret" || op == "GetPublicKey"
+		case k.KeyUsage == UsageEncapsulate:
+			ok = op == "Encapsulate" || op == "Decapsulate" || op == "GetPublicKey"
+		}
+		if !ok {
+			return errorf(KindValidation, "Grant operations %s are not supported for this key. Use operations that are valid for key spec %s and key usage %s.",
+				strings.Join(ops, ", "), k.KeySpec, k.KeyUsage)
+		}
+	}
+	return nil
+}
+
+func constraintFields(v *validation, c *GrantConstraints) {
+	if c == nil {
+		return
+	}
+	for _, m := range []struct {
+		name string
+		ctx  map[string]string
+	}{{"constraints.encryptionContextEquals", c.EncryptionContextEquals}, {"constraints.encryptionContextSubset", c.EncryptionContextSubset}} {
+		if len(m.ctx) > maxGrantConstraintPairs {
+			v.msgs = append(v.msgs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", m.name, maxGrantConstraintPairs))
+		}
+		for _, val := range m.ctx {
+			if len([]rune(val)) > maxGrantContextValue {
+				v.msgs = append(v.msgs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map value must have length less than or equal to %d", m.name, maxGrantContextValue))
+				break
+			}
+		}
+	}
+}
+
+// CreateGrant adds a grant to a key and returns its ID and a grant token.
+func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInput) (*CreateGrantOutput, error) {
+	var v validation
+	keyIDField(&v, in.KeyId, "keyId")
+	principalField(&v, in.GranteePrincipal, "granteePrincipal")
+	principalField(&v, in.RetiringPrincipal, "retiringPrincipal")
+	if v.required(in.Operations != nil, "operations") {
+		for i := range in.Operations {
+			v.enum(&in.Operations[i], fmt.Sprintf("operations.%d.member", i+1), GrantOperations)
+		}
+	}
+	v.str(in.Name, "name", 1, 256)
+	v.pattern(in.Name, "name", aliasPattern, aliasNameOK)
+	constraintFields(&v, in.Constraints)
+	grantTokensField(&v, in.GrantTokens)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if in.GranteeServicePrincipal != nil || in.RetiringServicePrincipal != nil || in.Constraints != nil && in.Constraints.SourceArn != nil {
+		// Service principals are AWS services acting for a customer;
+		// Trent has none to act.
+		return nil, errorf(KindUnsupportedOperation, "Service principals are not supported by this KMS.")
+	}
+	if in.GranteePrincipal == nil {
+		return nil, errorf(KindValidation, "1 validation error detected: Value null at 'granteePrincipal' failed to satisfy constraint: Member must not be null")
+	}
+	if len(in.Operations) == 0 {
+		return nil, errorf(KindValidation, "1 validation error detected: Value '[]' at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1")
+	}
+	if !validPrincipalARN(*in.GranteePrincipal) {
+		return nil, errorf(KindValidation, "Invalid principal: %s", *in.GranteePrincipal)
+	}
+	if in.RetiringPrincipal != nil && !validPrincipalARN(*in.RetiringPrincipal) {
+		return nil, errorf(KindValidation, "Invalid principal: %s", *in.RetiringPrincipal)
+	}
+	ops := slices.Clone(in.Operations)
+	slices.Sort(ops)
+	ops = slices.Compact(ops)
+	c.grant = &grantRequest{operations: ops, grantee: *in.GranteePrincipal, retiring: deref(in.RetiringPrincipal)}
+	c.grantTokens = in.GrantTokens
+	ck, err := s.cachedKey(ctx, c, "CreateGrant", *in.KeyId)
+	if err != nil {
+		return nil, err
+	}
+	k := &ck.key
+	if err := usableForCrypto(k); err != nil {
+		return nil, err
+	}
+	if err := grantOpsFor(k, ops); err != nil {
+		return nil, err
+	}
+	var cons store.GrantConstraints
+	if in.Constraints != nil {
+		cons.EncryptionContextEquals = in.Constraints.EncryptionContextEquals
+		cons.EncryptionContextSubset = in.Constraints.EncryptionContextSubset
+	}
+	if g := c.viaGrant; g != nil && !narrower(g, ops, cons) {
+		// A grant that allows CreateGrant allows only grants that are
+		// equally or more restrictive.
+		return nil, s.accessDenied(c, "CreateGrant", ck.arn, denyNoPolicy)
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	if in.Name != nil {
+		// Name makes the call idempotent: the same parameters give the
+		// same grant (with a new token).
+		if g, ok := sameGrant(ck.grants, *in.Name, c, *in.GranteePrincipal, deref(in.RetiringPrincipal), ops, cons); ok {
+			tok, err := s.grantToken(g)
+			if err != nil {
+				return nil, s.internal(ctx, "CreateGrant", err)
+			}
+			return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
+		}
+	}
+	id, err := s.keyring.Random(32)
+	if err != nil {
+		return nil, s.internal(ctx, "CreateGrant", err)
+	}
+	g := store.Grant{
+		Account: k.Account, Region: k.Region, KeyID: k.ID,
+		ID:                hex.EncodeToString(id),
+		Name:              deref(in.Name),
+		GranteePrincipal:  *in.GranteePrincipal,
+		RetiringPrincipal: deref(in.RetiringPrincipal),
+		IssuingAccount:    rootARN(c.Account),
+		Operations:        ops,
+		Constraints:       cons,
+		CreatedAt:         s.now().UTC(),
+	}
+	switch err := s.store.CreateGrant(ctx, g, maxGrantsPerKey); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errorf(KindNotFound, "Key '%s' does not exist", ck.arn)
+	case errors.Is(err, store.ErrLimitExceeded):
+		return nil, errorf(KindLimitExceeded, "The number of grants for key %s exceeds the limit of %d.", ck.arn, maxGrantsPerKey)
+	case err != nil:
+		return nil, s.internal(ctx, "CreateGrant", err)
+	}
+	s.cache.take(k.Ref()) // the next use loads the new grant
+	tok, err := s.grantToken(&g)
+	if err != nil {
+		return nil, s.internal(ctx, "CreateGrant", err)
+	}
+	return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
+}
+
+func rootARN(account string) string { return "arn:aws:iam::" + account + ":root" }
+
+// sameGrant finds a grant that a named CreateGrant repeats.
+func sameGrant(gs []store.Grant, name string, c *Caller, grantee, retiring string, ops []string, cons store.GrantConstraints) (*store.Grant, bool) {
+	for i := range gs {
+		g := &gs[i]
+		if g.Name == name && g.IssuingAccount == rootARN(c.Account) && g.GranteePrincipal == grantee && g.RetiringPrincipal == retiring &&
+			slices.Equal(g.Operations, ops) && maps.Equal(g.Constraints.EncryptionContextEquals, cons.EncryptionContextEquals) &&
+			maps.Equal(g.Constraints.EncryptionContextSubset, cons.EncryptionContextSubset) {
+			return g, true
+		}
+	}
+	return nil, false
+}
+
+// narrower reports whether a grant with ops and cons is at most as
+// permissive as parent.
+func narrower(parent *store.Grant, ops []string, cons store.GrantConstraints) bool {
+	for _, op := range ops {
+		if !slices.Contains(parent.Operations, op) {
+			return false
+		}
+	}
+	pc := parent.Constraints
+	if pc.EncryptionContextEquals != nil && !maps.Equal(pc.EncryptionContextEquals, cons.EncryptionContextEquals) {
+		return false
+	}
+	if pc.EncryptionContextSubset != nil {
+		// The child must require at least the parent's pairs.
+		for k, v := range pc.EncryptionContextSubset {
+			if w, ok := cons.EncryptionContextSubset[k]; ok && w == v {
+				continue
+			}
+			if w, ok := cons.EncryptionContextEquals[k]; ok && w == v {
+				continue
+			}
+			return false
+		}
+	}
+	return true
+}
+
+// Grant tokens are self-authenticating: a node that has not yet loaded a
+// grant can tell a genuine token from a forged one without the database,
+// and reads the store only for a genuine token of a grant it does not
+// know. Format (base64url, no padding):
+//
+//	0x01 | nonce[16] | len(account) account | len(region) region |
+//	len(keyID) keyID | len(grantID) grantID | HMAC-SHA256[32]
+//
+// where each length is one byte and the HMAC, under a key derived from the
+// domain key, covers everything before it. The nonce makes every
+// CreateGrant return a new token, as AWS does.
+const grantTokenVersion = 1
+
+func (s *Service) grantToken(g *store.Grant) (string, error) {
+	nonce, err := s.keyring.Random(16)
+	if err != nil {
+		return "", err
+	}
+	b := make([]byte, 0, 1+16+4+len(g.Account)+len(g.Region)+len(g.KeyID)+len(g.ID)+32)
+	b = append(b, grantTokenVersion)
+	b = append(b, nonce...)
+	for _, f := range []string{g.Account, g.Region, g.KeyID, g.ID} {
+		b = append(b, byte(len(f)))
+		b = append(b, f...)
+	}
+	mac, err := s.keyring.GrantTokenMAC(b)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(append(b, mac...)), nil
+}
+
+// tokenGrant names the grant a token stands for.
+type tokenGrant struct {
+	ref     store.KeyRef
+	grantID string
+}
+
+var errInvalidGrantToken = &Error{Kind: KindInvalidGrantToken, Message: "Grant token is invalid."}
+
+// parseGrantToken verifies a token and returns the grant it names.
+func (s *Service) parseGrantToken(tok string) (tokenGrant, error) {
+	var t tokenGrant
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) < 1+16+4+32 || b[0] != grantTokenVersion {
+		return t, errInvalidGrantToken
+	}
+	body, mac := b[:len(b)-32], b[len(b)-32:]
+	want, err := s.keyring.GrantTokenMAC(body)
+	if err != nil {
+		return t, err
+	}
+	if !hmac.Equal(mac, want) {
+		return t, errInvalidGrantToken
+	}
+	rest := body[17:]
+	var fields [4]string
+	for i := range fields {
+		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
+			return t, errInvalidGrantToken
+		}
+		n := int(rest[0])
+		fields[i] = string(rest[1 : 1+n])
+		rest = rest[1+n:]
+	}
+	if len(rest) != 0 {
+		return t, errInvalidGrantToken
+	}
+	t.ref = store.KeyRef{Account: fields[0], Region: fields[1], ID: fields[2]}
+	t.grantID = fields[3]
+	return t, nil
+}
+
+// ListGrants lists a key's grants.
+func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput) (*ListGrantsOutput, error) {
+	var v validation
+	keyIDField(&v, in.KeyId, "keyId")
+	grantIDField(&v, in.GrantId)
+	principalField(&v, in.GranteePrincipal, "granteePrincipal")
+	limitField(&v, in.Limit, 100)
+	markerField(&v, in.Marker)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	k, err := s.loadKey(ctx, c, "ListGrants", *in.KeyId, refKeyOnly)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := s.store.Grants(ctx, k.Ref())
+	if err != nil {
+		return nil, s.internal(ctx, "ListGrants", err)
+	}
+	gs = slices.DeleteFunc(gs, func(g store.Grant) bool {
+		return in.GrantId != nil && g.ID != *in.GrantId || in.GranteePrincipal != nil && g.GranteePrincipal != *in.GranteePrincipal
+	})
+	if in.GrantId != nil && len(gs) == 0 {
+		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+	}
+	start := 0
+	if in.Marker != nil {
+		i := slices.IndexFunc(gs, func(g store.Grant) bool { return g.ID == *in.Marker })
+		if i < 0 {
+			return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
+		}
+		start = i
+	}
+	limit := 50
+	if in.Limit != nil {
+		limit = *in.Limit
+	}
+	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	end := min(start+limit, len(gs))
+	for i := start; i < end; i++ {
+		out.Grants = append(out.Grants, grantEntry(&gs[i]))
+	}
+	if end < len(gs) {
+		out.Truncated = true
+		out.NextMarker = gs[end].ID
+	}
+	return out, nil
+}
+
+func grantEntry(g *store.Grant) GrantListEntry {
+	e := GrantListEntry{
+		KeyId: KeyARN(g.Region, g.Account, g.KeyID), GrantId: g.ID, Name: g.Name, CreationDate: Epoch(g.CreatedAt),
+		GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal, IssuingAccount: g.IssuingAccount,
+		Operations: g.Operations,
+	}
+	if g.Constraints.EncryptionContextEquals != nil || g.Constraints.EncryptionContextSubset != nil {
+		e.Constraints = &GrantConstraints{
+			EncryptionContextEquals: g.Constraints.EncryptionContextEquals,
+			EncryptionContextSubset: g.Constraints.EncryptionContextSubset,
+		}
+	}
+	return e
+}
+
+// ListRetirableGrants lists the grants, of keys in any account, that a
+// principal may retire.
+func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *ListRetirableGrantsInput) (*ListGrantsOutput, error) {
+	var v validation
+	principalField(&v, in.RetiringPrincipal, "retiringPrincipal")
+	limitField(&v, in.Limit, 100)
+	markerField(&v, in.Marker)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if in.RetiringServicePrincipal != nil {
+		return nil, errorf(KindUnsupportedOperation, "Service principals are not supported by this KMS.")
+	}
+	if in.RetiringPrincipal == nil {
+		return nil, errorf(KindValidation, "1 validation error detected: Value null at 'retiringPrincipal' failed to satisfy constraint: Member must not be null")
+	}
+	if !validPrincipalARN(*in.RetiringPrincipal) {
+		return nil, errorf(KindInvalidArn, "Invalid arn %s", *in.RetiringPrincipal)
+	}
+	if err := s.authorizeAccount(ctx, c, "ListRetirableGrants"); err != nil {
+		return nil, err
+	}
+	limit := 50
+	if in.Limit != nil {
+		limit = *in.Limit
+	}
+	gs, err := s.store.RetirableGrants(ctx, *in.RetiringPrincipal, deref(in.Marker), limit+1)
+	if err != nil {
+		if in.Marker != nil {
+			return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
+		}
+		return nil, s.internal(ctx, "ListRetirableGrants", err)
+	}
+	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	for i := range gs[:min(limit, len(gs))] {
+		out.Grants = append(out.Grants, grantEntry(&gs[i]))
+	}
+	if len(gs) > limit {
+		out.Truncated = true
+		out.NextMarker = store.GrantCursor(gs[limit-1])
+	}
+	return out, nil
+}
+
+// RetireGrant deletes a grant on behalf of its retiring principal, its
+// grantee (if the grant allows RetireGrant) or its issuing account.
+func (s *Service) RetireGrant(ctx context.Context, c *Caller, in *RetireGrantInput) (*Empty, error) {
+	var v validation
+	v.str(in.GrantToken, "grantToken", 1, 8192)
+	v.str(in.KeyId, "keyId", 1, 2048)
+	grantIDField(&v, in.GrantId)
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	var ref store.KeyRef
+	var grantID string
+	switch {
+	case in.GrantToken != nil:
+		t, err := s.parseGrantToken(*in.GrantToken)
+		if err != nil {
+			return nil, err
+		}
+		ref, grantID = t.ref, t.grantID
+		if in.GrantId != nil && *in.GrantId != grantID {
+			return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+		}
+	case in.KeyId != nil && in.GrantId != nil:
+		a, ok := parseARN(*in.KeyId)
+		if !ok || !strings.HasPrefix(a.resource, "key/") {
+			return nil, errorf(KindInvalidArn, "Invalid arn %s", *in.KeyId)
+		}
+		ref = store.KeyRef{Account: a.account, Region: a.region, ID: strings.ToLower(strings.TrimPrefix(a.resource, "key/"))}
+		grantID = *in.GrantId
+	default:
+		return nil, errorf(KindValidation, "Either GrantToken, or both KeyId and GrantId must be specified.")
+	}
+	if ref.Region != c.Region {
+		return nil, errorf(KindNotFound, "Invalid arn %s", ref.Region)
+	}
+	gs, err := s.store.Grants(ctx, ref)
+	if err != nil {
+		return nil, s.internal(ctx, "RetireGrant", err)
+	}
+	i := slices.IndexFunc(gs, func(g store.Grant) bool { return g.ID == grantID })
+	if i < 0 {
+		if in.GrantToken != nil && in.GrantId == nil {
+			return nil, errInvalidGrantToken
+		}
+		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", grantID)
+	}
+	g := &gs[i]
+	arn := KeyARN(ref.Region, ref.Account, ref.ID)
+	if !s.mayRetire(ctx, c, g) {
+		return nil, s.accessDenied(c, "RetireGrant", arn, denyNoPolicy)
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	return s.deleteGrant(ctx, ref, grantID, "RetireGrant")
+}
+
+// mayRetire applies AWS's rule: the retiring principal, the grantee when
+// the grant allows RetireGrant, or the account that issued the grant.
+func (s *Service) mayRetire(ctx context.Context, c *Caller, g *store.Grant) bool {
+	if principalMatches(g.RetiringPrincipal, c) {
+		return true
+	}
+	if slices.Contains(g.Operations, "RetireGrant") && principalMatches(g.GranteePrincipal, c) {
+		return true
+	}
+	if g.IssuingAccount == rootARN(c.Account) {
+		return c.ARN == g.IssuingAccount || s.identityAllows(ctx, c, "kms:RetireGrant", KeyARN(g.Region, g.Account, g.KeyID))
+	}
+	return false
+}
+
+// principalMatches reports whether a principal named in a grant is the
+// caller: its ARN, or for a role session the role.
+func principalMatches(p string, c *Caller) bool {
+	if p == "" {
+		return false
+	}
+	return p == c.ARN || c.RoleARN != "" && p == c.RoleARN
+}
+
+// RevokeGrant deletes a grant; it takes kms:RevokeGrant on the key.
+func (s *Service) RevokeGrant(ctx context.Context, c *Caller, in *RevokeGrantInput) (*Empty, error) {
+	var v validation
+	keyIDField(&v, in.KeyId, "keyId")
+	if v.required(in.GrantId != nil, "grantId") {
+		grantIDField(&v, in.GrantId)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	k, err := s.loadKey(ctx, c, "RevokeGrant", *in.KeyId, refKeyOnly)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := s.store.Grants(ctx, k.Ref())
+	if err != nil {
+		return nil, s.internal(ctx, "RevokeGrant", err)
+	}
+	if !slices.ContainsFunc(gs, func(g store.Grant) bool { return g.ID == *in.GrantId }) {
+		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+	}
+	if in.DryRun {
+		return nil, ErrDryRun
+	}
+	return s.deleteGrant(ctx, k.Ref(), *in.GrantId, "RevokeGrant")
+}
+
+func (s *Service) deleteGrant(ctx context.Context, ref store.KeyRef, id, op string) (*Empty, error) {
+	switch err := s.store.DeleteGrant(ctx, ref, id); {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", id)
+	case err != nil:
+		return nil, s.internal(ctx, op, err)
+	}
+	s.cache.take(ref)
+	return &Empty{}, nil
+}
+
+// grantRequest describes a CreateGrant request for the kms:Grant* policy
+// condition keys.
+type grantRequest struct {
+	operations []string
+	grantee    string
+	retiring   string
+}
+
+// grantConstraintsHold checks a grant's encryption-context constraints.
+// They apply only to operations that take an encryption context.
+func grantConstraintsHold(g *store.Grant, ec map[string]string, op string) bool {
+	switch op {
+	case "DescribeKey", "RetireGrant", "CreateGrant", "GetPublicKey", "Sign", "Verify", "GenerateMac", "VerifyMac",
+		"DeriveSharedSecret", "Encapsulate", "Decapsulate":
+		return true
+	}
+	if eq := g.Constraints.EncryptionContextEquals; eq != nil && !maps.Equal(eq, ec) {
+		return false
+	}
+	for k, v := range g.Constraints.EncryptionContextSubset {
+		if w, ok := ec[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// tokenGrants makes sure the cached key knows every grant named by a
+// valid token in the request: a token may name a grant created through
+// another node a moment ago. It returns the key as it now stands.
+func (s *Service) tokenGrants(ctx context.Context, c *Caller, ck *cachedKey) (*cachedKey, error) {
+	stale := false
+	for _, tok := range c.grantTokens {
+		t, err := s.parseGrantToken(tok)
+		if err != nil {
+			return nil, err
+		}
+		if t.ref != ck.key.Ref() {
+			continue
+		}
+		if !slices.ContainsFunc(ck.grants, func(g store.Grant) bool { return g.ID == t.grantID }) {
+			stale = true
+		}
+	}
+	if !stale {
+		return ck, nil
+	}
+	s.cache.take(ck.key.Ref())
+	fresh, err := s.cache.get(ctx, s.store, ck.key.Ref())
+	if err != nil {
+		return nil, s.internal(ctx, "grant token", err)
+	}
+	return fresh, nil
+}
