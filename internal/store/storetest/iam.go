@@ -393,7 +393,9 @@ func testIAMChanges(t *testing.T, s store.Store) {
 		func() error {
 			return s.PutPolicy(ctx, store.InlinePolicy{Account: acct1, OwnerKind: store.PrincipalUser, Owner: "Alice", Name: "p", Document: "{}"}, 0)
 		},
-		func() error { return s.TagPrincipal(ctx, store.PrincipalUser, acct1, "Alice", []store.Tag{{Key: "k"}}, 0) },
+		func() error {
+			return s.TagPrincipal(ctx, store.PrincipalUser, acct1, "Alice", []store.Tag{{Key: "k"}}, 0)
+		},
 		func() error { return s.DeletePolicy(ctx, store.PrincipalUser, acct1, "Alice", "p") },
 		func() error { return s.DeleteAccessKey(ctx, acct1, "AKIAALICE1") },
 		func() error { return s.DeleteUser(ctx, acct1, "Alice") },
