@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/xml"
 	"net/url"
 	"time"
 
@@ -107,19 +108,19 @@ func keyStatus(active bool) string {
 }
 
 type userResult struct {
-	resultName
-	User xmlUser
+	XMLName xml.Name
+	User    xmlUser
 }
 
 type listUsersResult struct {
-	resultName
+	XMLName     xml.Name
 	Users       []xmlUser `xml:"Users>member"`
 	IsTruncated bool
 	Marker      string `xml:",omitempty"`
 }
 
 type createAccessKeyResult struct {
-	resultName
+	XMLName   xml.Name
 	AccessKey struct {
 		UserName        string `xml:",omitempty"`
 		AccessKeyId     string
@@ -130,14 +131,14 @@ type createAccessKeyResult struct {
 }
 
 type listAccessKeysResult struct {
-	resultName
+	XMLName           xml.Name
 	AccessKeyMetadata []xmlAccessKeyMeta `xml:"AccessKeyMetadata>member"`
 	IsTruncated       bool
 	UserName          string `xml:",omitempty"`
 }
 
 type policyResult struct {
-	resultName
+	XMLName        xml.Name
 	UserName       string `xml:",omitempty"`
 	RoleName       string `xml:",omitempty"`
 	PolicyName     string
@@ -145,18 +146,18 @@ type policyResult struct {
 }
 
 type policyNamesResult struct {
-	resultName
+	XMLName     xml.Name
 	PolicyNames []string `xml:"PolicyNames>member"`
 	IsTruncated bool
 }
 
 type roleResult struct {
-	resultName
-	Role xmlRole
+	XMLName xml.Name
+	Role    xmlRole
 }
 
 type listRolesResult struct {
-	resultName
+	XMLName     xml.Name
 	Roles       []xmlRole `xml:"Roles>member"`
 	IsTruncated bool
 	Marker      string `xml:",omitempty"`

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -282,20 +283,12 @@ type queryCall struct {
 // ResponseMetadata. Results are pointers to structs with an XMLName field.
 type queryOp func(c *queryCall) (any, error)
 
-// named is implemented by result structs so that the handler can name
-// their element <ActionResult>.
-type named interface{ setName(string) }
-
-// resultName is embedded in every result struct.
-type resultName struct {
-	XMLName xml.Name
-}
-
-func (r *resultName) setName(s string) { r.XMLName = xml.Name{Local: s} }
-
+// setResultName names a result's element: v is a pointer to a struct
+// whose first field is XMLName xml.Name.
 func setResultName(v any, name string) {
-	if n, ok := v.(named); ok {
-		n.setName(name)
+	f := reflect.ValueOf(v).Elem().Field(0)
+	if f.Type() == reflect.TypeFor[xml.Name]() {
+		f.Set(reflect.ValueOf(xml.Name{Local: name}))
 	}
 }
 

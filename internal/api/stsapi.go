@@ -1,18 +1,19 @@
 package api
 
 import (
+	"encoding/xml"
 	"github.com/trentkms/trent/internal/iam"
 )
 
 type callerIdentityResult struct {
-	resultName
+	XMLName xml.Name
 	Arn     string
 	UserId  string
 	Account string
 }
 
 type assumeRoleResult struct {
-	resultName
+	XMLName     xml.Name
 	Credentials struct {
 		AccessKeyId     string
 		SecretAccessKey string
