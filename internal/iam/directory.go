@@ -377,3 +377,7 @@ func (d *Directory) Changed(c store.Change) {
 		d.ForgetRole(c.Account, c.Name)
 	}
 }
+
+// SetClock replaces the clock that decides session expiry (tests; the
+// default is time.Now). Call it before the directory is used.
+func (d *Directory) SetClock(now func() time.Time) { d.now = now }
