@@ -49,6 +49,7 @@ var sigErrors = map[sigv4.Kind]string{
 	sigv4.KindIncompleteSignature: "IncompleteSignatureException",
 	sigv4.KindInvalidSignature:    "InvalidSignatureException",
 	sigv4.KindUnrecognizedClient:  "UnrecognizedClientException",
+	sigv4.KindExpiredToken:        "ExpiredTokenException",
 }
 
 var (

@@ -8,16 +8,23 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/trentkms/trent/internal/sigv4"
 	"github.com/trentkms/trent/internal/store"
 )
 
-// Principal is an authenticated identity.
+// Principal types.
+const (
+	TypeRoot        = "Root"
+	TypeUser        = "IAMUser"
+	TypeAssumedRole = "AssumedRole"
+)
+
+// Principal is an authenticated identity. The Directory returns a new
+// *Principal whenever anything about the identity changes (its policies,
+// tags, deletion), so a cache keyed by the pointer never serves stale
+// data. Treat it as immutable.
 type Principal struct {
 	Type    string // TypeRoot, TypeUser or TypeAssumedRole
 	Account string // 12-digit account ID
@@ -36,14 +43,12 @@ type Principal struct {
 	// Policies are the identity policy documents: the user's inline
 	// policies, or the role's for a session; none for the root.
 	Policies []string
-}
 
-// Principal types.
-const (
-	TypeRoot        = "Root"
-	TypeUser        = "IAMUser"
-	TypeAssumedRole = "AssumedRole"
-)
+	// sourceKey is, for a session, the long-term access key the session
+	// derives from (whose revocation ends it).
+	sourceKey string
+	roleID    string
+}
 
 // RootARN is the ARN of an account's root principal.
 func RootARN(account string) string { return "arn:aws:iam::" + account + ":root" }
@@ -51,6 +56,9 @@ func RootARN(account string) string { return "arn:aws:iam::" + account + ":root"
 // Store is what the directory reads.
 type Store interface {
 	AccessKey(ctx context.Context, id string) (store.AccessKey, error)
+	User(ctx context.Context, account, name string) (store.User, error)
+	Role(ctx context.Context, account, name string) (store.Role, error)
+	Policies(ctx context.Context, kind, account, owner string) ([]store.InlinePolicy, error)
 }
 
 // Secrets unwraps secret access keys stored in the database.
@@ -61,85 +69,6 @@ type Secrets interface {
 
 // SecretLabel binds a wrapped secret access key to its access key ID.
 func SecretLabel(accessKeyID string) string { return "access-key-secret:" + accessKeyID }
-
-// Directory resolves access keys to credentials. It is safe for concurrent
-// use. Unknown keys are remembered for NegativeTTL so that a flood of
-// requests with made-up access keys does not reach the database each time.
-type Directory struct {
-	store       Store
-	secrets     Secrets
-	now         func() time.Time
-	negativeTTL time.Duration
-
-	mu      sync.RWMutex
-	known   map[string]*sigv4.Credential // guarded by mu
-	unknown map[string]time.Time         // guarded by mu: access key -> when it was found missing
-}
-
-// NewDirectory returns a Directory over st.
-func NewDirectory(st Store, secrets Secrets) *Directory {
-	return &Directory{
-		store:       st,
-		secrets:     secrets,
-		now:         time.Now,
-		negativeTTL: time.Second,
-		known:       make(map[string]*sigv4.Credential),
-		unknown:     make(map[string]time.Time),
-	}
-}
-
-// Lookup implements sigv4.Lookup. The returned credential's Handle is a
-// *Principal.
-func (d *Directory) Lookup(ctx context.Context, id string) (*sigv4.Credential, error) {
-	d.mu.RLock()
-	c, ok := d.known[id]
-	missing, neg := d.unknown[id]
-	d.mu.RUnlock()
-	if ok {
-		return c, nil
-	}
-	if neg && d.now().Sub(missing) < d.negativeTTL {
-		return nil, sigv4.ErrUnknownAccessKey
-	}
-	k, err := d.store.AccessKey(ctx, id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && !k.Active) {
-		d.mu.Lock()
-		if len(d.unknown) > 100000 {
-			clear(d.unknown)
-		}
-		d.unknown[id] = d.now()
-		d.mu.Unlock()
-		return nil, sigv4.ErrUnknownAccessKey
-	}
-	if err != nil {
-		return nil, fmt.Errorf("look up access key: %w", err)
-	}
-	secret, err := d.secrets.UnwrapSecret(SecretLabel(k.ID), k.WrappedSecret)
-	if err != nil {
-		return nil, fmt.Errorf("unwrap secret of access key %s: %w", k.ID, err)
-	}
-	p := &Principal{Account: k.AccountID, ARN: k.PrincipalARN}
-	if k.PrincipalARN == RootARN(k.AccountID) {
-		p.Type, p.UserID = TypeRoot, k.AccountID
-	}
-	c = &sigv4.Credential{Secret: secret, Handle: p}
-	d.mu.Lock()
-	if prev, ok := d.known[id]; ok {
-		c = prev
-	} else {
-		d.known[id] = c
-		delete(d.unknown, id)
-	}
-	d.mu.Unlock()
-	return c, nil
-}
-
-// Forget drops a cached access key (after revocation).
-func (d *Directory) Forget(id string) {
-	d.mu.Lock()
-	delete(d.known, id)
-	d.mu.Unlock()
-}
 
 // NewAccessKey makes an access key ID and secret for a principal and
 // returns the store record (secret wrapped) and the plaintext secret, which

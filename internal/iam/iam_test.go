@@ -26,6 +26,18 @@ func (f *fakeStore) AccessKey(_ context.Context, id string) (store.AccessKey, er
 	return k, nil
 }
 
+func (f *fakeStore) User(context.Context, string, string) (store.User, error) {
+	return store.User{}, store.ErrNotFound
+}
+
+func (f *fakeStore) Role(context.Context, string, string) (store.Role, error) {
+	return store.Role{}, store.ErrNotFound
+}
+
+func (f *fakeStore) Policies(context.Context, string, string, string) ([]store.InlinePolicy, error) {
+	return nil, nil
+}
+
 func newKeyring(t *testing.T) *keyring.Keyring {
 	dk, err := keyring.NewDomainKey(nil)
 	if err != nil {

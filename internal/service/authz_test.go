@@ -138,8 +138,11 @@ func TestAuthorizationCrossAccount(t *testing.T) {
 	if err != nil || string(dec.Plaintext) != "hello" {
 		t.Fatalf("cross-account Decrypt: %v %q", err, dec)
 	}
+	// Without a KeyId, a denial does not say whether the key exists.
 	_, err = s.Decrypt(t.Context(), user(acctB, "carol"), &DecryptInput{CiphertextBlob: out.CiphertextBlob})
-	wantDenied(t, err, user(acctB, "carol").ARN, "kms:Decrypt")
+	if kindOf(err) != KindAccessDenied || !strings.Contains(err.Error(), "The ciphertext refers to a customer master key that does not exist") {
+		t.Errorf("Decrypt of a blob of a key carol may not use: %v", err)
+	}
 }
 
 func TestGrants(t *testing.T) {

@@ -26,6 +26,15 @@ type ChangeFeed interface {
 	PruneChanges(ctx context.Context, before time.Time) error
 }
 
+// IdentityListener is told of the feed's identity changes (IAM users,
+// roles and access keys, written by this node or another); iam.Directory
+// implements it.
+type IdentityListener interface {
+	Changed(c store.Change)
+	// ForgetAll drops everything cached, after changes may have been missed.
+	ForgetAll()
+}
+
 // Watcher applies the store's change feed to a service's cache, so that a
 // change made through another node (or by `trent admin` on the same data
 // directory) is honoured here within one poll interval.
@@ -36,7 +45,12 @@ type Watcher struct {
 	seen map[int64]time.Time
 	// wall is the real clock: the feed's times are written with it.
 	wall func() time.Time
+	ids  IdentityListener // nil: identity changes are ignored
 }
+
+// SetIdentities makes the watcher pass identity changes to l. Call it
+// before Run.
+func (w *Watcher) SetIdentities(l IdentityListener) { w.ids = l }
 
 // NewWatcher returns a watcher of feed for s.
 func NewWatcher(s *Service, feed ChangeFeed) *Watcher {
@@ -80,6 +94,10 @@ func (w *Watcher) Poll(ctx context.Context) (int, error) {
 				}
 			case store.ChangeAlias:
 				w.svc.cache.invalidateAlias(c.Account, c.Region, c.Name)
+			case store.ChangeUser, store.ChangeRole, store.ChangeAccessKey:
+				if w.ids != nil {
+					w.ids.Changed(c)
+				}
 			default:
 				w.svc.Invalidate()
 			}
@@ -118,6 +136,9 @@ func (w *Watcher) Run(ctx context.Context, interval time.Duration) {
 		if _, err := w.Poll(ctx); err != nil && ctx.Err() == nil {
 			w.svc.log.WarnContext(ctx, "change feed poll failed; dropping caches", "err", err)
 			w.svc.Invalidate()
+			if w.ids != nil {
+				w.ids.ForgetAll()
+			}
 		}
 		if now := w.wall(); now.Sub(lastPrune) > changePruneAge {
 			if err := w.feed.PruneChanges(ctx, now.Add(-changePruneAge)); err != nil && ctx.Err() == nil {

@@ -14,6 +14,11 @@ import (
 // request.
 var ErrUnknownAccessKey = errors.New("sigv4: unknown access key")
 
+// ErrExpiredToken is what a SessionLookup returns (wrapped is fine) when
+// the security token was valid but has expired. Verify turns it into an
+// *Error of KindExpiredToken.
+var ErrExpiredToken = errors.New("sigv4: expired security token")
+
 // Kind classifies a verification failure. The zero Kind is invalid. Each Kind
 // corresponds to one AWS error code; internal/api maps it to the wire name.
 type Kind int
@@ -32,6 +37,9 @@ const (
 	// KindUnrecognizedClient: the access key ID is unknown
 	// (AWS: UnrecognizedClientException).
 	KindUnrecognizedClient
+	// KindExpiredToken: the security token has expired
+	// (AWS: ExpiredTokenException, ExpiredToken in query-protocol services).
+	KindExpiredToken
 )
 
 // String returns the Kind's name, e.g. "InvalidSignature".
@@ -45,6 +53,8 @@ func (k Kind) String() string {
 		return "InvalidSignature"
 	case KindUnrecognizedClient:
 		return "UnrecognizedClient"
+	case KindExpiredToken:
+		return "ExpiredToken"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
@@ -63,6 +73,7 @@ func (e *Error) Error() string { return "sigv4: " + e.Kind.String() + ": " + e.M
 const (
 	msgMissingAuth       = "Missing Authentication Token"
 	msgUnrecognized      = "The security token included in the request is invalid."
+	msgExpiredToken      = "The security token included in the request is expired"
 	msgMismatch          = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
 	msgHostNotSigned     = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
 	msgDateNotSigned     = "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."

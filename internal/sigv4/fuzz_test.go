@@ -39,7 +39,7 @@ func FuzzVerify(f *testing.F) {
 		res, err := v.Verify(context.Background(), r, body)
 		if err != nil {
 			var e *Error
-			if !errors.As(err, &e) || e.Kind < KindMissingAuth || e.Kind > KindUnrecognizedClient || e.Message == "" {
+			if !errors.As(err, &e) || e.Kind < KindMissingAuth || e.Kind > KindExpiredToken || e.Message == "" {
 				t.Fatalf("Verify error %#v is not a well-formed *Error", err)
 			}
 			return

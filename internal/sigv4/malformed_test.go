@@ -309,7 +309,7 @@ func TestSigningKey(t *testing.T) {
 func TestKindString(t *testing.T) {
 	for k, want := range map[Kind]string{
 		0: "Kind(0)", KindMissingAuth: "MissingAuth", KindIncompleteSignature: "IncompleteSignature",
-		KindInvalidSignature: "InvalidSignature", KindUnrecognizedClient: "UnrecognizedClient", 9: "Kind(9)",
+		KindInvalidSignature: "InvalidSignature", KindUnrecognizedClient: "UnrecognizedClient", KindExpiredToken: "ExpiredToken", 9: "Kind(9)",
 	} {
 		if got := k.String(); got != want {
 			t.Errorf("Kind(%d).String() = %q, want %q", int(k), got, want)

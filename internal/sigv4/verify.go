@@ -40,6 +40,14 @@ type Credential struct {
 // (or every request derives a new key), and a new one when it changes.
 type Lookup func(ctx context.Context, accessKeyID string) (*Credential, error)
 
+// SessionLookup finds temporary security credentials: the access key ID
+// and the X-Amz-Security-Token the request carries (as signed; repeated
+// headers joined by ","). It returns ErrUnknownAccessKey for a token that
+// is unknown, forged, revoked or not the access key's, ErrExpiredToken for
+// one that has expired, and the same *Credential for as long as the
+// session's secret and principal are unchanged, as Lookup does.
+type SessionLookup func(ctx context.Context, accessKeyID, sessionToken string) (*Credential, error)
+
 // DefaultMaxSkew is the clock skew Verify allows when MaxSkew is not set.
 const DefaultMaxSkew = 5 * time.Minute
 
@@ -51,8 +59,11 @@ type Verifier struct {
 	Service     string                   // "kms", "iam", "sts", "cloudtrail": the scope's service must equal it
 	AllowRegion func(region string) bool // whether the scope's region is served
 	Lookup      Lookup
-	Now         func() time.Time // nil = time.Now; ALWAYS the real clock in production
-	MaxSkew     time.Duration    // <= 0 means DefaultMaxSkew
+	// LookupSession, when set, resolves requests that carry a security
+	// token; when nil they are looked up by Lookup like any other.
+	LookupSession SessionLookup
+	Now           func() time.Time // nil = time.Now; ALWAYS the real clock in production
+	MaxSkew       time.Duration    // <= 0 means DefaultMaxSkew
 
 	keys keyCache
 }
@@ -155,10 +166,19 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Re
 		return Result{}, err
 	}
 
-	cred, err := v.Lookup(ctx, cs.accessKeyID)
+	var cred *Credential
+	var err error
+	if len(tokens) > 0 && v.LookupSession != nil {
+		cred, err = v.LookupSession(ctx, cs.accessKeyID, joinTokens(tokens))
+	} else {
+		cred, err = v.Lookup(ctx, cs.accessKeyID)
+	}
 	if err != nil {
 		if errors.Is(err, ErrUnknownAccessKey) {
 			return Result{}, newError(KindUnrecognizedClient, msgUnrecognized)
+		}
+		if errors.Is(err, ErrExpiredToken) {
+			return Result{}, newError(KindExpiredToken, msgExpiredToken)
 		}
 		return Result{}, fmt.Errorf("sigv4: looking up access key: %w", err)
 	}
@@ -205,14 +225,20 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Re
 		Time:        t,
 		Credential:  cred,
 	}
+	res.SessionToken = joinTokens(tokens)
+	return res, nil
+}
+
+// joinTokens returns the X-Amz-Security-Token value as signed ("" if
+// absent); no valid token has a comma.
+func joinTokens(tokens []string) string {
 	switch len(tokens) {
 	case 0:
+		return ""
 	case 1:
-		res.SessionToken = tokens[0]
-	default:
-		res.SessionToken = strings.Join(tokens, ",") // as signed; no valid token has a comma
+		return tokens[0]
 	}
-	return res, nil
+	return strings.Join(tokens, ",")
 }
 
 // Forget drops the cached signing keys of the access key ID (call it when a

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -315,6 +316,51 @@ func TestLookupFailures(t *testing.T) {
 				return
 			}
 			wantError(t, err, tc.kind, msgUnrecognized)
+		})
+	}
+}
+
+// TestLookupSession: a request with a security token is resolved by
+// LookupSession, which sees the token as signed; its verdicts become the
+// AWS errors; without LookupSession, Lookup serves every request.
+func TestLookupSession(t *testing.T) {
+	internal := errors.New("database on fire")
+	for _, tc := range []struct {
+		name    string
+		session SessionLookup
+		kind    Kind
+		msg     string
+	}{
+		{"valid", func(_ context.Context, id, tok string) (*Credential, error) {
+			if id != sampleAKID || tok != sampleToken {
+				return nil, ErrUnknownAccessKey
+			}
+			return sampleCred, nil
+		}, 0, ""},
+		{"forged", func(context.Context, string, string) (*Credential, error) { return nil, ErrUnknownAccessKey }, KindUnrecognizedClient, msgUnrecognized},
+		{"expired", func(context.Context, string, string) (*Credential, error) {
+			return nil, fmt.Errorf("session: %w", ErrExpiredToken)
+		}, KindExpiredToken, "The security token included in the request is expired"},
+		{"internal", func(context.Context, string, string) (*Credential, error) { return nil, internal }, -1, ""},
+		{"no session lookup", nil, 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, body := signedSample(t)
+			v := sampleVerifier(sampleTime)
+			v.LookupSession = tc.session
+			_, err := v.Verify(context.Background(), r, body)
+			switch tc.kind {
+			case 0:
+				if err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+			case -1:
+				if !errors.Is(err, internal) {
+					t.Fatalf("err = %v, want the internal error", err)
+				}
+			default:
+				wantError(t, err, tc.kind, tc.msg)
+			}
 		})
 	}
 }

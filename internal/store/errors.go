@@ -21,6 +21,12 @@ var (
 	// ErrResidue means a deletion committed but the engine could not yet
 	// scrub the deleted bytes from its write-ahead log.
 	ErrResidue = errors.New("store: deleted data may remain in the write-ahead log")
+	// ErrAccessKeysRemain means a user cannot be deleted while it has
+	// access keys.
+	ErrAccessKeysRemain = errors.New("store: the user still has access keys")
+	// ErrPoliciesRemain means a user or role cannot be deleted while it has
+	// inline policies.
+	ErrPoliciesRemain = errors.New("store: the principal still has inline policies")
 	// ErrUnsupported means the backend does not offer the operation.
 	ErrUnsupported = errors.New("store: operation not supported by this backend")
 )

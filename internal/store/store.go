@@ -48,6 +48,73 @@ type Store interface {
 	// (none, and no error, for an unknown account).
 	AccessKeysOf(ctx context.Context, accountID string) ([]AccessKey, error)
 
+	// IAM identities (issue 7). User and role names are unique per account
+	// case-insensitively, as in AWS: lookups by name ignore ASCII case and
+	// records keep the case they were created with. Every committed
+	// mutation below appends a change-feed entry (ChangeUser, ChangeRole or
+	// ChangeAccessKey) in its own transaction, so that other nodes drop
+	// what they cache of the identity.
+
+	// CreateUser adds a user; ErrExists if the name (in any case) or the
+	// user ID is taken in the account, ErrNotFound if the account does not
+	// exist.
+	CreateUser(ctx context.Context, u User) error
+	// User returns a user or ErrNotFound.
+	User(ctx context.Context, account, name string) (User, error)
+	// ListUsers returns up to limit users of an account whose path starts
+	// with pathPrefix, ordered by lower-cased name, after the user named
+	// after ("" for the first page). limit must be at least 1.
+	ListUsers(ctx context.Context, account, pathPrefix, after string, limit int) ([]User, error)
+	// DeleteUser removes a user: ErrNotFound if it does not exist,
+	// ErrAccessKeysRemain or ErrPoliciesRemain (and nothing changes) while
+	// it still has access keys or inline policies.
+	DeleteUser(ctx context.Context, account, name string) error
+	// CreateRole adds a role; ErrExists and ErrNotFound as CreateUser.
+	CreateRole(ctx context.Context, r Role) error
+	// Role returns a role or ErrNotFound.
+	Role(ctx context.Context, account, name string) (Role, error)
+	// ListRoles pages roles as ListUsers pages users.
+	ListRoles(ctx context.Context, account, pathPrefix, after string, limit int) ([]Role, error)
+	// DeleteRole removes a role: ErrNotFound, or ErrPoliciesRemain while it
+	// has inline policies.
+	DeleteRole(ctx context.Context, account, name string) error
+	// TagPrincipal adds tags to a user or role (kind PrincipalUser or
+	// PrincipalRole), replacing the values of keys it already has (keys
+	// compare exactly), in one transaction. ErrNotFound if the principal
+	// does not exist; ErrLimitExceeded (nothing written) if it would then
+	// have more than max tags (max <= 0: no limit).
+	TagPrincipal(ctx context.Context, kind, account, name string, tags []Tag, max int) error
+
+	// PutPolicy adds or replaces an inline policy of a user or role (its
+	// OwnerKind and Owner). ErrNotFound if the owner does not exist;
+	// ErrLimitExceeded (nothing written) if the documents of the owner's
+	// inline policies would then total more than maxTotal bytes
+	// (maxTotal <= 0: no limit). The limit holds under concurrent writers.
+	PutPolicy(ctx context.Context, p InlinePolicy, maxTotal int) error
+	// Policy returns one inline policy or ErrNotFound.
+	Policy(ctx context.Context, kind, account, owner, name string) (InlinePolicy, error)
+	// Policies returns the inline policies of a user or role ordered by
+	// name (none, and no error, for an unknown owner).
+	Policies(ctx context.Context, kind, account, owner string) ([]InlinePolicy, error)
+	// DeletePolicy removes one inline policy or returns ErrNotFound.
+	DeletePolicy(ctx context.Context, kind, account, owner, name string) error
+
+	// CreateAccessKey adds an access key of the user k.UserName (the
+	// account root's when it is ""). ErrNotFound if the user or account
+	// does not exist, ErrExists if the ID is taken, ErrLimitExceeded if the
+	// owner already has maxPerOwner keys (maxPerOwner <= 0: no limit; the
+	// limit holds under concurrent writers).
+	CreateAccessKey(ctx context.Context, k AccessKey, maxPerOwner int) error
+	// SetAccessKeyActive sets an access key's status; ErrNotFound unless
+	// the key exists in the account.
+	SetAccessKeyActive(ctx context.Context, account, id string, active bool) error
+	// DeleteAccessKey removes an access key; ErrNotFound unless it exists
+	// in the account.
+	DeleteAccessKey(ctx context.Context, account, id string) error
+	// UserAccessKeys returns the access keys of one user ("" for the
+	// account root's) ordered by creation.
+	UserAccessKeys(ctx context.Context, account, userName string) ([]AccessKey, error)
+
 	// CreateKey stores a new key (with Version 1, whatever k.Version holds)
 	// and its materials in one transaction; ErrExists if the key ID is taken
 	// in that account and region.
@@ -199,6 +266,49 @@ type AccessKey struct {
 	WrappedSecret []byte
 	Active        bool
 	CreatedAt     time.Time
+	// UserName is the IAM user the key belongs to, "" for the account
+	// root's keys.
+	UserName string
+}
+
+// Principal kinds: the owners of inline policies and tags.
+const (
+	PrincipalUser = "user"
+	PrincipalRole = "role"
+)
+
+// User is an IAM user.
+type User struct {
+	Account   string
+	Name      string
+	Path      string // "/" or /.../
+	ID        string // AIDA...
+	ARN       string
+	CreatedAt time.Time
+	Tags      []Tag // in the order they were first added
+}
+
+// Role is an IAM role.
+type Role struct {
+	Account            string
+	Name               string
+	Path               string
+	ID                 string // AROA...
+	ARN                string
+	Description        string
+	TrustPolicy        string // the assume-role policy document, verbatim
+	MaxSessionDuration int    // seconds
+	CreatedAt          time.Time
+	Tags               []Tag
+}
+
+// InlinePolicy is a policy document embedded in a user or role.
+type InlinePolicy struct {
+	Account   string
+	OwnerKind string // PrincipalUser or PrincipalRole
+	Owner     string // the user's or role's name
+	Name      string
+	Document  string
 }
 
 // KeyRef names a KMS key.
@@ -324,6 +434,15 @@ const (
 	ChangeKey ChangeKind = "key"
 	// ChangeAlias names an alias (Name is alias/...).
 	ChangeAlias ChangeKind = "alias"
+	// ChangeUser names an IAM user, its tags or inline policies (Name is
+	// the user name, lower-cased; Region is "").
+	ChangeUser ChangeKind = "user"
+	// ChangeRole names an IAM role, its tags or inline policies (Name is
+	// the role name, lower-cased; Region is "").
+	ChangeRole ChangeKind = "role"
+	// ChangeAccessKey names an access key whose status changed or that was
+	// deleted (Name is the access key ID; Region is "").
+	ChangeAccessKey ChangeKind = "accesskey"
 )
 
 // Change is one entry of the change feed that lets nodes sharing a

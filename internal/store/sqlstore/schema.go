@@ -121,6 +121,45 @@ var migrations = []string{
 		PRIMARY KEY (account, region, key_id, id)
 	);
 	CREATE INDEX grants_retiring ON grants (retiring, account, region, key_id, id);`,
+	// IAM identities (issue 7): users, roles and their inline policies;
+	// access keys name the user they belong to ('' for the account root).
+	// name_key and owner_key are the lower-cased names, which are unique
+	// per account as in AWS.
+	`ALTER TABLE access_keys ADD COLUMN user_name {{text}} NOT NULL DEFAULT '';
+	CREATE INDEX access_keys_user ON access_keys (account_id, user_name);
+	CREATE TABLE iam_users (
+		account {{text}} NOT NULL REFERENCES accounts (id),
+		name_key {{text}} NOT NULL,
+		name {{text}} NOT NULL,
+		path {{text}} NOT NULL,
+		id {{text}} NOT NULL UNIQUE,
+		arn {{text}} NOT NULL,
+		created_at BIGINT NOT NULL,
+		tags {{text}} NOT NULL,
+		PRIMARY KEY (account, name_key)
+	);
+	CREATE TABLE iam_roles (
+		account {{text}} NOT NULL REFERENCES accounts (id),
+		name_key {{text}} NOT NULL,
+		name {{text}} NOT NULL,
+		path {{text}} NOT NULL,
+		id {{text}} NOT NULL UNIQUE,
+		arn {{text}} NOT NULL,
+		description {{text}} NOT NULL,
+		trust_policy {{text}} NOT NULL,
+		max_session_duration BIGINT NOT NULL,
+		created_at BIGINT NOT NULL,
+		tags {{text}} NOT NULL,
+		PRIMARY KEY (account, name_key)
+	);
+	CREATE TABLE iam_policies (
+		account {{text}} NOT NULL,
+		owner_kind {{text}} NOT NULL,
+		owner_key {{text}} NOT NULL,
+		name {{text}} NOT NULL,
+		document {{text}} NOT NULL,
+		PRIMARY KEY (account, owner_kind, owner_key, name)
+	);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.

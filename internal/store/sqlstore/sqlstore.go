@@ -200,8 +200,8 @@ func (s *DB) insertAccount(ctx context.Context, tx *sql.Tx, a store.Account, k s
 		return fmt.Errorf("insert account %s: %w", a.ID, s.mapInsertErr(err))
 	}
 	_, err = tx.ExecContext(ctx,
-		`INSERT INTO access_keys (`+accessKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		k.ID, k.AccountID, k.PrincipalARN, k.WrappedSecret, b2i(k.Active), nanos(k.CreatedAt))
+		`INSERT INTO access_keys (`+accessKeyCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		k.ID, k.AccountID, k.PrincipalARN, k.WrappedSecret, b2i(k.Active), nanos(k.CreatedAt), k.UserName)
 	if err != nil {
 		return fmt.Errorf("insert access key %s: %w", k.ID, s.mapInsertErr(err))
 	}
@@ -268,12 +268,12 @@ func (s *DB) ListAccounts(ctx context.Context) ([]store.Account, error) {
 	return out, nil
 }
 
-const accessKeyCols = `id, account_id, principal_arn, wrapped_secret, active, created_at`
+const accessKeyCols = `id, account_id, principal_arn, wrapped_secret, active, created_at, user_name`
 
 func scanAccessKey(sc scanner) (store.AccessKey, error) {
 	var k store.AccessKey
 	var active, created int64
-	if err := sc.Scan(&k.ID, &k.AccountID, &k.PrincipalARN, &k.WrappedSecret, &active, &created); err != nil {
+	if err := sc.Scan(&k.ID, &k.AccountID, &k.PrincipalARN, &k.WrappedSecret, &active, &created, &k.UserName); err != nil {
 		return store.AccessKey{}, err
 	}
 	k.Active, k.CreatedAt = active != 0, fromNanos(created)

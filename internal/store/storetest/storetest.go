@@ -84,6 +84,16 @@ func Run(t *testing.T, open Open) {
 		{"Grants/LimitRace", testGrantLimit},
 		{"Grants/Delete", testDeleteGrant},
 		{"Grants/Retirable", testRetirableGrants},
+		{"IAM/Users", testUsers},
+		{"IAM/ListUsers", testListUsers},
+		{"IAM/DeleteUser", testDeleteUser},
+		{"IAM/DeleteUserRace", testDeleteUserRace},
+		{"IAM/Roles", testRoles},
+		{"IAM/Policies", testPolicies},
+		{"IAM/PolicyLimitRace", testPolicyLimitRace},
+		{"IAM/Tags", testTagPrincipal},
+		{"IAM/AccessKeys", testUserAccessKeys},
+		{"IAM/Changes", testIAMChanges},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -1,0 +1,295 @@
+package api
+
+import (
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/sigv4"
+)
+
+// The AWS query protocol (IAM and STS): a form-encoded POST naming the
+// Action and Version, answered in XML. Requests without X-Amz-Target come
+// here; the SigV4 credential scope's service picks IAM or STS.
+
+const (
+	iamVersion   = "2010-05-08"
+	stsVersion   = "2011-06-15"
+	iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+	// maxQueryParams bounds the parameters a query request may carry.
+	maxQueryParams = 1000
+)
+
+// queryParams is a decoded query-protocol request.
+type queryParams map[string]string
+
+var errQueryMalformed = errors.New("malformed query string")
+
+// decodeQuery decodes an application/x-www-form-urlencoded body:
+// name=value pairs separated by '&', '+' for space, %XX escapes. A
+// repeated name keeps its last value. It fails on bad escapes and on more
+// than maxQueryParams pairs.
+func decodeQuery(body string, into queryParams) error {
+	n := 0
+	for body != "" {
+		var pair string
+		if i := strings.IndexByte(body, '&'); i >= 0 {
+			pair, body = body[:i], body[i+1:]
+		} else {
+			pair, body = body, ""
+		}
+		if pair == "" {
+			continue
+		}
+		if n++; n > maxQueryParams {
+			return errQueryMalformed
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return errQueryMalformed
+		}
+		if v, err = url.QueryUnescape(v); err != nil {
+			return errQueryMalformed
+		}
+		into[k] = v
+	}
+	return nil
+}
+
+// int returns an integer parameter: 0 when absent, ok false when it is not
+// a decimal integer.
+func (q queryParams) int(name string) (int, bool) {
+	s, present := q[name]
+	if !present {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+// tags returns Tags.member.N.Key/Value for N = 1, 2, ... until a gap.
+func (q queryParams) tags() []iam.Tag {
+	var out []iam.Tag
+	for i := 1; ; i++ {
+		p := "Tags.member." + strconv.Itoa(i) + "."
+		k, ok := q[p+"Key"]
+		if !ok {
+			return out
+		}
+		out = append(out, iam.Tag{Key: k, Value: q[p+"Value"]})
+	}
+}
+
+// credentialService returns the service named in the Authorization
+// header's credential scope ("" if it has none).
+func credentialService(authz string) string {
+	i := strings.Index(authz, "Credential=")
+	if i < 0 {
+		return ""
+	}
+	c := authz[i+len("Credential="):]
+	if j := strings.IndexAny(c, ", "); j >= 0 {
+		c = c[:j]
+	}
+	parts := strings.Split(c, "/")
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
+}
+
+// queryError is an error as a query-protocol client sees it.
+type queryError struct {
+	code    string
+	status  int
+	message string
+	sender  bool
+}
+
+var querySigErrors = map[sigv4.Kind]queryError{
+	sigv4.KindMissingAuth:         {"MissingAuthenticationToken", 403, "", true},
+	sigv4.KindIncompleteSignature: {"IncompleteSignature", 400, "", true},
+	sigv4.KindInvalidSignature:    {"SignatureDoesNotMatch", 403, "", true},
+	sigv4.KindUnrecognizedClient:  {"InvalidClientTokenId", 403, "", true},
+	sigv4.KindExpiredToken:        {"ExpiredToken", 403, "", true},
+}
+
+// iamErrors maps iam.Kind to the code and HTTP status IAM and STS send.
+var iamErrors = map[iam.Kind]queryError{
+	iam.KindNoSuchEntity:        {"NoSuchEntity", 404, "", true},
+	iam.KindEntityAlreadyExists: {"EntityAlreadyExists", 409, "", true},
+	iam.KindDeleteConflict:      {"DeleteConflict", 409, "", true},
+	iam.KindValidation:          {"ValidationError", 400, "", true},
+	iam.KindInvalidInput:        {"InvalidInput", 400, "", true},
+	iam.KindMalformedPolicy:     {"MalformedPolicyDocument", 400, "", true},
+	iam.KindLimitExceeded:       {"LimitExceeded", 409, "", true},
+	iam.KindAccessDenied:        {"AccessDenied", 403, "", true},
+	iam.KindInternal:            {"ServiceFailure", 500, "An internal error occurred.", false},
+}
+
+var errQueryInternal = queryError{"ServiceFailure", 500, "An internal error occurred.", false}
+
+func iamError(err error) queryError {
+	var e *iam.Error
+	if errors.As(err, &e) {
+		if q, ok := iamErrors[e.Kind]; ok {
+			q.message = e.Message
+			return q
+		}
+	}
+	return errQueryInternal
+}
+
+type xmlErrorResponse struct {
+	XMLName xml.Name `xml:"ErrorResponse"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Error   struct {
+		Type    string
+		Code    string
+		Message string
+	}
+	RequestID string `xml:"RequestId"`
+}
+
+func writeQueryError(w http.ResponseWriter, ns, reqID string, e queryError) {
+	var r xmlErrorResponse
+	r.Xmlns, r.RequestID = ns, reqID
+	r.Error.Type, r.Error.Code, r.Error.Message = "Receiver", e.code, e.message
+	if e.sender {
+		r.Error.Type = "Sender"
+	}
+	writeXML(w, e.status, &r)
+}
+
+// xmlResponse is <ActionResponse><ActionResult>...</ActionResult>
+// <ResponseMetadata><RequestId/></ResponseMetadata></ActionResponse>.
+type xmlResponse struct {
+	XMLName  xml.Name
+	Xmlns    string `xml:"xmlns,attr"`
+	Result   any    `xml:",omitempty"` // a struct whose XMLName is set to ActionResult
+	Metadata struct {
+		RequestID string `xml:"RequestId"`
+	} `xml:"ResponseMetadata"`
+}
+
+func writeQueryResult(w http.ResponseWriter, ns, action, reqID string, result any) {
+	r := xmlResponse{XMLName: xml.Name{Local: action + "Response"}, Xmlns: ns, Result: result}
+	r.Metadata.RequestID = reqID
+	writeXML(w, http.StatusOK, &r)
+}
+
+func writeXML(w http.ResponseWriter, status int, v any) {
+	b, err := xml.Marshal(v)
+	if err != nil {
+		b = []byte(`<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code></Error></ErrorResponse>`)
+		status = 500
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", "text/xml")
+	hdr.Set("Content-Length", strconv.Itoa(len(xml.Header)+len(b)))
+	w.WriteHeader(status)
+	w.Write([]byte(xml.Header))
+	w.Write(b)
+}
+
+// serveQuery handles a query-protocol request (IAM or STS).
+func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID string) {
+	authz := ""
+	if hs := r.Header["Authorization"]; len(hs) > 0 {
+		authz = hs[0]
+	}
+	svc := credentialService(authz)
+	body, err := readBody(r, nil)
+	defer clear(body)
+	params := queryParams{}
+	if r.URL.RawQuery != "" {
+		if decodeQuery(r.URL.RawQuery, params) != nil {
+			writeQueryError(w, iamNamespace, reqID, queryError{"MalformedQueryString", 400, "The query string is malformed.", true})
+			return
+		}
+	}
+	if err == nil {
+		err = decodeQuery(string(body), params)
+	}
+	ns, verifier, routes := iamNamespace, h.iamVerifier, h.iamRoutes
+	if svc == "sts" || (svc != "iam" && params["Version"] == stsVersion) {
+		ns, verifier, routes = stsNamespace, h.stsVerifier, h.stsRoutes
+	}
+	if err != nil {
+		writeQueryError(w, ns, reqID, queryError{"MalformedQueryString", 400, "The request body is not a valid form-encoded query.", true})
+		return
+	}
+	if verifier == nil {
+		writeQueryError(w, ns, reqID, queryError{"InvalidAction", 400, "The IAM and STS APIs are not served by this endpoint.", true})
+		return
+	}
+	res, err := verifier.Verify(r.Context(), r, body)
+	if err != nil {
+		var se *sigv4.Error
+		if errors.As(err, &se) {
+			e := querySigErrors[se.Kind]
+			e.message = se.Message
+			writeQueryError(w, ns, reqID, e)
+			return
+		}
+		h.log.ErrorContext(r.Context(), "credential lookup failed", "request_id", reqID, "err", err)
+		writeQueryError(w, ns, reqID, errQueryInternal)
+		return
+	}
+	p, _ := res.Credential.Handle.(*iam.Principal)
+	if p == nil {
+		writeQueryError(w, ns, reqID, errQueryInternal)
+		return
+	}
+	action := params["Action"]
+	op, ok := routes[action]
+	if !ok {
+		version := params["Version"]
+		writeQueryError(w, ns, reqID, queryError{"InvalidAction", 400, "Could not find operation " + action + " for version " + version, true})
+		return
+	}
+	out, err := op(&queryCall{h: h, r: r, caller: p, res: &res, params: params})
+	if err != nil {
+		qe := iamError(err)
+		if qe.status >= 500 {
+			h.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "action", action, "err", err)
+		}
+		writeQueryError(w, ns, reqID, qe)
+		return
+	}
+	if out != nil {
+		setResultName(out, action+"Result")
+	}
+	writeQueryResult(w, ns, action, reqID, out)
+}
+
+// queryCall is one authenticated query-protocol call.
+type queryCall struct {
+	h      *Handler
+	r      *http.Request
+	caller *iam.Principal
+	res    *sigv4.Result
+	params queryParams
+}
+
+// queryOp runs an action; a nil result means the action answers only
+// ResponseMetadata. Results are pointers to structs with an XMLName field.
+type queryOp func(c *queryCall) (any, error)
+
+// setResultName names a result's element: v is a pointer to a struct
+// whose first field is XMLName xml.Name.
+func setResultName(v any, name string) {
+	f := reflect.ValueOf(v).Elem().Field(0)
+	if f.Type() == reflect.TypeFor[xml.Name]() {
+		f.Set(reflect.ValueOf(xml.Name{Local: name}))
+	}
+}
+
+func xmlTime(t interface{ Format(string) string }) string { return t.Format("2006-01-02T15:04:05Z") }
