@@ -37,6 +37,7 @@ const (
 	KindInvalidImportToken
 	KindExpiredImportToken
 	KindIncorrectKeyMaterial
+	KindConflict // a rotation is in progress or due within 20 minutes
 )
 
 var kindNames = [...]string{
@@ -66,6 +67,7 @@ var kindNames = [...]string{
 	KindInvalidImportToken:     "InvalidImportToken",
 	KindExpiredImportToken:     "ExpiredImportToken",
 	KindIncorrectKeyMaterial:   "IncorrectKeyMaterial",
+	KindConflict:               "Conflict",
 }
 
 func (k Kind) String() string {
