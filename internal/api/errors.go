@@ -42,6 +42,7 @@ var kindErrors = map[service.Kind]wireError{
 	service.KindInvalidImportToken:     {"InvalidImportTokenException", 400, ""},
 	service.KindExpiredImportToken:     {"ExpiredImportTokenException", 400, ""},
 	service.KindIncorrectKeyMaterial:   {"IncorrectKeyMaterialException", 400, ""},
+	service.KindConflict:               {"ConflictException", 400, ""},
 }
 
 var sigErrors = map[sigv4.Kind]string{

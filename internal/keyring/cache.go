@@ -41,6 +41,7 @@ type material struct {
 	refs atomic.Int32
 	used atomic.Bool // CLOCK reference bit
 	slot int         // index in the shard's ring; guarded by the shard's mu
+	cost int64       // approximate heap bytes (materialCost), fixed
 }
 
 // prf is a keyed HMAC state checked out of a material.
@@ -61,14 +62,14 @@ func newMACMaterial(ref MaterialRef, spec keySpec, key secret, macKey []byte, ne
 	// Reset precomputes and marshals the inner and outer padded-key states;
 	// after it, clones share those states read-only.
 	mac.Reset()
-	m := &material{ref: ref, spec: spec, key: key, macKey: macKey, newHash: newHash, mac: mac, slot: -1}
+	m := &material{ref: ref, spec: spec, key: key, macKey: macKey, newHash: newHash, mac: mac, slot: -1, cost: materialCost(spec)}
 	m.refs.Store(1)
 	return m
 }
 
 // newAsymMaterial returns a material that owns the parsed key a.
 func newAsymMaterial(ref MaterialRef, a *asymKey) *material {
-	m := &material{ref: ref, spec: a.spec, asym: a, slot: -1}
+	m := &material{ref: ref, spec: a.spec, asym: a, slot: -1, cost: materialCost(a.spec)}
 	m.refs.Store(1)
 	return m
 }
@@ -123,6 +124,8 @@ type shard struct {
 	ring   []*material               // guarded by mu; CLOCK order
 	hand   int                       // guarded by mu; next ring slot to inspect
 	max    int                       // capacity of ring
+	bytes  int64                     // guarded by mu; sum of the ring's costs
+	budget int64                     // bound of bytes (a lone entry may exceed it)
 	calls  map[MaterialRef]*loadCall // guarded by mu; loads in progress
 	closed bool                      // guarded by mu
 	_      [64]byte                  // keep shards' locks on separate cache lines
@@ -138,7 +141,7 @@ type loadCall struct {
 
 var errLoadPanicked = errors.New("keyring: material load panicked")
 
-func newCache(size int, load func(context.Context, MaterialRef) (*material, error)) *cache {
+func newCache(size int, maxBytes int64, load func(context.Context, MaterialRef) (*material, error)) *cache {
 	n := 1
 	if size >= 1024 {
 		n = 16
@@ -147,9 +150,10 @@ func newCache(size int, load func(context.Context, MaterialRef) (*material, erro
 	per := (size + n - 1) / n
 	for i := range c.shards {
 		c.shards[i] = shard{
-			items: make(map[MaterialRef]*material),
-			calls: make(map[MaterialRef]*loadCall),
-			max:   per,
+			items:  make(map[MaterialRef]*material),
+			calls:  make(map[MaterialRef]*loadCall),
+			max:    per,
+			budget: max(1, maxBytes/int64(n)),
 		}
 	}
 	return c
@@ -249,26 +253,35 @@ func (c *cache) fill(ctx context.Context, s *shard, ref MaterialRef, call *loadC
 	return m, err
 }
 
-// insert adds m, evicting with CLOCK if the shard is full. s.mu is held.
+// insert adds m, first evicting with CLOCK until one more entry fits the
+// shard's count and m's cost fits its byte budget (a material costlier
+// than the whole budget is then cached alone). Evicted materials are
+// zeroed once no call uses them. s.mu is held.
 func (s *shard) insert(m *material) {
-	s.items[m.ref] = m
-	if len(s.ring) < s.max {
-		m.slot = len(s.ring)
-		s.ring = append(s.ring, m)
-		return
+	for len(s.ring) > 0 && (len(s.ring) >= s.max || s.bytes+m.cost > s.budget) {
+		s.evict()
 	}
+	s.items[m.ref] = m
+	m.slot = len(s.ring)
+	s.ring = append(s.ring, m)
+	s.bytes += m.cost
+}
+
+// evict removes the first entry at or after the hand whose reference bit
+// is clear, clearing the bits it passes (CLOCK, second chance: an
+// approximation of least recently used). The ring is not empty. s.mu is
+// held.
+func (s *shard) evict() {
 	for {
+		if s.hand >= len(s.ring) {
+			s.hand = 0
+		}
 		v := s.ring[s.hand]
 		if v.used.Swap(false) {
-			s.hand = (s.hand + 1) % len(s.ring)
+			s.hand++
 			continue
 		}
-		delete(s.items, v.ref)
-		v.slot = -1
-		v.release()
-		m.slot = s.hand
-		s.ring[s.hand] = m
-		s.hand = (s.hand + 1) % len(s.ring)
+		s.remove(v)
 		return
 	}
 }
@@ -277,6 +290,7 @@ func (s *shard) insert(m *material) {
 // held.
 func (s *shard) remove(m *material) {
 	delete(s.items, m.ref)
+	s.bytes -= m.cost
 	last := len(s.ring) - 1
 	moved := s.ring[last]
 	s.ring[m.slot] = moved
@@ -314,9 +328,22 @@ func (c *cache) close() {
 		}
 		clear(s.ring)
 		s.ring = nil
+		s.bytes = 0
 		clear(s.items)
 		s.mu.Unlock()
 	}
+}
+
+// size returns the number of cached materials and their summed cost.
+func (c *cache) size() (n int, bytes int64) {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.RLock()
+		n += len(s.items)
+		bytes += s.bytes
+		s.mu.RUnlock()
+	}
+	return n, bytes
 }
 
 // len returns the number of cached materials.

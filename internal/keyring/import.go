@@ -151,22 +151,25 @@ func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, ex
 // are zeroed after use.
 //
 // spec must be SYMMETRIC_DEFAULT (material of 32 bytes), HMAC_224 to
-// HMAC_512 (from the hash's output size to its block size), or RSA_2048 to
+// HMAC_512 (from the hash's output size to its block size), RSA_2048 to
 // RSA_4096 (material: the PKCS #8 DER of an RSA private key of that size;
-// only with the RSA_AES_KEY_WRAP_* algorithms, as AWS requires), else
+// only with the RSA_AES_KEY_WRAP_* algorithms, as AWS requires), or
+// ECC_NIST_P256/P384/P521 or ECC_SECG_P256K1 (material: the PKCS #8 DER of
+// an EC private key on that curve, import_ec.go; P-521 not with RSAES_OAEP_*
+// under a 2048-bit wrapping key, as AWS documents), else
 // ErrUnsupportedSpec. Errors, checked in this order: ErrInvalidRef;
 // ErrInvalidImportToken (altered, another key's, another domain key's);
 // ErrExpiredImportToken (now is at or after its expiry);
-// ErrAlgorithmMismatch (wrapped; RSAES_OAEP_* for an RSA key);
+// ErrAlgorithmMismatch (wrapped; see ImportWrappingAllowed);
 // ErrImportDecrypt (RSA or AES key unwrap failed); ErrInvalidKeyMaterial
-// (wrapped; the wrong length for spec, not an RSA key of spec);
+// (wrapped; the wrong length for spec, not an RSA or EC key of spec);
 // ErrClosed. Safe for concurrent use.
 func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted []byte, now time.Time) (w Wrapped, materialID string, err error) {
 	if !ref.valid() {
 		return nil, "", fmt.Errorf("keyring: import material %q: %w", ref.String(), ErrInvalidRef)
 	}
 	s, ok := specByName(spec)
-	if !ok || (s != specSymmetricDefault && s.fam() != famHMAC && s.fam() != famRSA) {
+	if !ok || !importableSpec(s) {
 		return nil, "", fmt.Errorf("keyring: import material of spec %q: %w", spec, ErrUnsupportedSpec)
 	}
 	if len(token) < 1+ivSize+tagSize+12 || len(token) > 1+ivSize+tagSize+12+4096 {
@@ -200,8 +203,8 @@ func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted 
 		return nil, "", ErrInvalidImportToken
 	}
 	keyWrap := alg == importRSAAESSHA1 || alg == importRSAAESSHA256
-	if s.fam() == famRSA && !keyWrap {
-		return nil, "", fmt.Errorf("keyring: import %s material with RSAES_OAEP: %w", s, ErrAlgorithmMismatch)
+	if err := ImportWrappingAllowed(s.String(), bits, keyWrap); err != nil {
+		return nil, "", err
 	}
 	priv, err := x509.ParsePKCS1PrivateKey(pt[12:])
 	if err != nil || priv.N.BitLen() != bits {
@@ -225,6 +228,14 @@ func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted 
 		defer clear(der)
 		raw = der // the material ID and the stored form are of PKCS #1
 	}
+	if f := s.fam(); f == famNIST || f == famSecp256k1 {
+		scalar, err := importECPrivateKey(s, raw)
+		if err != nil {
+			return nil, "", err
+		}
+		defer clear(scalar)
+		raw = scalar // the material ID and the stored form are of the scalar
+	}
 	if s == specSymmetricDefault {
 		if len(raw) != KeySize {
 			return nil, "", fmt.Errorf("keyring: %s key of %d bytes: %w", s, len(raw), ErrInvalidKeyMaterial)
@@ -241,6 +252,38 @@ func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted 
 		return nil, "", err
 	}
 	return w, id, nil
+}
+
+// importableSpec reports whether ImportMaterial takes material of s:
+// the specs AWS imports (symmetric, HMAC, RSA, ECC except Ed25519).
+func importableSpec(s keySpec) bool {
+	switch s.fam() {
+	case famSymmetric, famHMAC, famRSA, famNIST, famSecp256k1:
+		return true
+	}
+	return false
+}
+
+// ImportWrappingAllowed says whether material of spec (a KMS KeySpec name)
+// may be imported under a wrapping key of wrappingBits bits with an
+// RSA_AES_KEY_WRAP_* algorithm (keyWrap) or an RSAES_OAEP_* one, as AWS
+// documents it: RSA private keys exceed what RSA-OAEP can carry and need
+// RSA_AES_KEY_WRAP_*; ECC_NIST_P521 material is refused with RSAES_OAEP_*
+// under RSA_2048. It returns nil or an error wrapping ErrAlgorithmMismatch.
+// Services call it before handing out import parameters, so that the
+// refusal comes early; ImportMaterial calls it again.
+func ImportWrappingAllowed(spec string, wrappingBits int, keyWrap bool) error {
+	if keyWrap {
+		return nil
+	}
+	s, _ := specByName(spec)
+	switch {
+	case s.fam() == famRSA:
+		return fmt.Errorf("keyring: import %s material with RSAES_OAEP: %w", s, ErrAlgorithmMismatch)
+	case s == specP521 && wrappingBits == 2048:
+		return fmt.Errorf("keyring: import %s material with RSAES_OAEP under RSA_2048: %w", s, ErrAlgorithmMismatch)
+	}
+	return nil
 }
 
 // importDecrypt decrypts encrypted under priv: RSA-OAEP with h, or with

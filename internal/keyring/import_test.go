@@ -166,7 +166,8 @@ func TestImportErrors(t *testing.T) {
 		{"27-byte HMAC_224 key", "HMAC_224", token, oaepWrap(t, sha256.New(), pub, randBytes(t, 27)), importNow, ErrInvalidKeyMaterial},
 		{"65-byte HMAC_256 key", "HMAC_256", token, oaepWrap(t, sha256.New(), pub, randBytes(t, 65)), importNow, ErrInvalidKeyMaterial},
 		{"47-byte HMAC_384 key", "HMAC_384", token, oaepWrap(t, sha256.New(), pub, randBytes(t, 47)), importNow, ErrInvalidKeyMaterial},
-		{"ECC key spec", "ECC_NIST_P256", token, good, importNow, ErrUnsupportedSpec},
+		{"Ed25519 key spec", "ECC_NIST_EDWARDS25519", token, good, importNow, ErrUnsupportedSpec},
+		{"ML-DSA key spec", "ML_DSA_44", token, good, importNow, ErrUnsupportedSpec},
 		{"RSA key with an RSAES_OAEP token", "RSA_2048", token, good, importNow, ErrAlgorithmMismatch},
 	}
 	for _, tt := range tests {

@@ -78,10 +78,16 @@ type Options struct {
 	// (TestMaterialMemory measures them): Ed25519, secp256k1 and the NIST
 	// curves 0.5 to 1.5 KiB, RSA 5 to 7.5 KiB, ML-KEM 6.5 to 17 KiB, and
 	// ML-DSA 57 to 120 KiB (the expanded matrix and NTT-form secrets that
-	// make signing fast). The bound is a count, not bytes: size it for the
-	// mix of keys in use. Zero means DefaultCacheSize; negative is an
-	// error.
+	// make signing fast). CacheBytes bounds the bytes as well. Zero means
+	// DefaultCacheSize; negative is an error.
 	CacheSize int
+	// CacheBytes bounds the approximate heap the cached materials take,
+	// counted per material by spec (materialCost, cache_bytes.go: the
+	// figures above, rounded up); the least recently used materials
+	// (CLOCK) are evicted and zeroed beyond it. Both bounds hold; the
+	// budget is split evenly over the cache's shards. Zero means
+	// DefaultCacheBytes; negative is an error.
+	CacheBytes int64
 	// Rand is the source of keys, nonces and random bytes. Nil means
 	// crypto/rand, which production must use. (AES-GCM IVs always come from
 	// the standard library's generator.)
@@ -133,7 +139,14 @@ func Open(domainKey []byte, opts Options) (*Keyring, error) {
 	if k.random == nil {
 		k.random = rand.Reader
 	}
-	k.cache = newCache(size, k.load)
+	budget := opts.CacheBytes
+	switch {
+	case budget == 0:
+		budget = DefaultCacheBytes
+	case budget < 0:
+		return nil, fmt.Errorf("keyring: cache byte budget %d is negative", budget)
+	}
+	k.cache = newCache(size, budget, k.load)
 	k.scratch.New = func() any { return newScratch() }
 	return k, nil
 }

@@ -48,6 +48,10 @@ func TestMaterialMemory(t *testing.T) {
 		if per > 256<<10 {
 			t.Errorf("%s: %d bytes per material", spec, per)
 		}
+		// The byte budget counts materialCost; it must not undercount.
+		if cost := materialCost(s); int64(per) > cost {
+			t.Errorf("%s: %d bytes per material, more than materialCost's %d", spec, per, cost)
+		}
 		for _, m := range keep {
 			m.release()
 		}

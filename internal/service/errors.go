@@ -38,6 +38,7 @@ const (
 	KindInvalidImportToken
 	KindExpiredImportToken
 	KindIncorrectKeyMaterial
+	KindConflict // a rotation is in progress or due within 20 minutes
 )
 
 var kindNames = [...]string{
@@ -68,6 +69,7 @@ var kindNames = [...]string{
 	KindInvalidImportToken:     "InvalidImportToken",
 	KindExpiredImportToken:     "ExpiredImportToken",
 	KindIncorrectKeyMaterial:   "IncorrectKeyMaterial",
+	KindConflict:               "Conflict",
 }
 
 func (k Kind) String() string {

@@ -67,11 +67,10 @@ type (
 	}
 )
 
-// importKey checks that a key can take imported material in this slice of
-// the import feature (kms-api.md 8.1 notes [8] and [9]): origin EXTERNAL
-// (UnsupportedOperationException otherwise, as AWS words it), not pending
-// deletion, and of a spec Trent imports so far (SYMMETRIC_DEFAULT and
-// HMAC).
+// importKey checks that a key can take imported material (kms-api.md 8.1
+// notes [8] and [9]): origin EXTERNAL (UnsupportedOperationException
+// otherwise, as AWS words it), not pending deletion, and of a spec AWS
+// imports (CreateKey refuses the others for origin EXTERNAL already).
 func importKey(k *store.Key) error {
 	arn := KeyARN(k.Region, k.Account, k.ID)
 	if k.Origin != OriginExternal {
@@ -80,10 +79,28 @@ func importKey(k *store.Key) error {
 	if k.State == StatePendingDeletion {
 		return stateError(k)
 	}
-	if k.KeySpec != SpecSymmetricDefault && !strings.HasPrefix(k.KeySpec, "HMAC_") {
-		return errorf(KindUnsupportedOperation, "Importing key material for KeySpec %s is not supported yet.", k.KeySpec)
+	if !importable(k.KeySpec) {
+		return errorf(KindUnsupportedOperation, "Importing key material for KeySpec %s is not supported.", k.KeySpec)
 	}
 	return nil
+}
+
+// wrappingAllowed refuses the wrapping algorithm and key spec pairs AWS
+// documents as unusable for k's material: RSAES_OAEP_* for RSA private
+// keys, which exceed what RSA-OAEP carries, and RSAES_OAEP_* under
+// RSA_2048 for ECC_NIST_P521. Trent refuses them when the parameters are
+// asked for, with ValidationException, rather than when the material
+// arrives (AWS's own answer to this request is not recorded).
+func wrappingAllowed(k *store.Key, wrappingSpec, alg string) error {
+	bits := map[string]int{"RSA_2048": 2048, "RSA_3072": 3072, "RSA_4096": 4096}[wrappingSpec]
+	keyWrap := strings.HasPrefix(alg, "RSA_AES_KEY_WRAP_")
+	if keyring.ImportWrappingAllowed(k.KeySpec, bits, keyWrap) == nil {
+		return nil
+	}
+	if strings.HasPrefix(k.KeySpec, "RSA_") {
+		return errorf(KindValidation, "The wrapping algorithm %s cannot wrap RSA private key material. Use RSA_AES_KEY_WRAP_SHA_1 or RSA_AES_KEY_WRAP_SHA_256.", alg)
+	}
+	return errorf(KindValidation, "The wrapping algorithm %s with wrapping key spec %s cannot wrap %s key material. Use a larger wrapping key spec or an RSA_AES_KEY_WRAP_SHA_* wrapping algorithm.", alg, wrappingSpec, k.KeySpec)
 }
 
 // GetParametersForImport returns a new RSA wrapping public key and an
@@ -116,6 +133,9 @@ func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *Get
 	}
 	if *in.WrappingKeySpec == "SM2" {
 		return nil, errorf(KindValidation, "WrappingKeySpec SM2 is not supported in this region.")
+	}
+	if err := wrappingAllowed(&k, *in.WrappingKeySpec, *in.WrappingAlgorithm); err != nil {
+		return nil, err
 	}
 	expires := s.now().UTC().Add(importParametersLifetime)
 	token, pub, err := s.keyring.ImportParameters(materialRef(&k, 1), *in.WrappingKeySpec, *in.WrappingAlgorithm, expires)
@@ -236,6 +256,8 @@ func (s *Service) importError(ctx context.Context, k *store.Key, err error) erro
 		return errorf(KindExpiredImportToken, "The import token has expired. Call GetParametersForImport for a new one.")
 	case errors.Is(err, keyring.ErrImportDecrypt):
 		return errorf(KindInvalidCiphertext, "The encrypted key material could not be decrypted with the wrapping key of the import token.")
+	case errors.Is(err, keyring.ErrAlgorithmMismatch):
+		return errorf(KindValidation, "The wrapping algorithm of the import token cannot wrap %s key material.", k.KeySpec)
 	case errors.Is(err, keyring.ErrInvalidKeyMaterial):
 		return errorf(KindIncorrectKeyMaterial, "The key material is not valid for a %s key: %s.", k.KeySpec, importSizeHint(k.KeySpec))
 	}
@@ -255,6 +277,9 @@ func importSizeHint(spec string) string {
 		return "it must be 48 to 128 bytes"
 	case "HMAC_512":
 		return "it must be 64 to 128 bytes"
+	}
+	if strings.HasPrefix(spec, "RSA_") || strings.HasPrefix(spec, "ECC_") {
+		return "it must be the DER-encoded PKCS #8 private key of a " + spec + " key pair"
 	}
 	return "its size is wrong"
 }

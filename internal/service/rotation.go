@@ -15,6 +15,10 @@ const (
 	maxRotationPeriodDays     = 2560
 	defaultRotationPeriodDays = 365
 	maxOnDemandRotations      = 25
+	// onDemandConflictWindow: RotateKeyOnDemand answers ConflictException
+	// while an automatic rotation is due within this window (or overdue,
+	// that is in progress: the scheduler has yet to run it).
+	onDemandConflictWindow = 20 * time.Minute
 )
 
 // IncludeKeyMaterial values of ListKeyRotations.
@@ -22,6 +26,10 @@ const (
 	includeRotationsOnly  = "ROTATIONS_ONLY"
 	includeAllKeyMaterial = "ALL_KEY_MATERIAL"
 )
+
+// ImportState value of RotationsListEntry (PENDING_IMPORT is for
+// material that was deleted; Trent lists only material it holds).
+const importStateImported = "IMPORTED"
 
 // KeyMaterialState values of RotationsListEntry.
 const (
@@ -57,6 +65,10 @@ type (
 		KeyMaterialState string `json:"KeyMaterialState,omitempty"`
 		RotationDate     *Epoch `json:"RotationDate,omitempty"`
 		RotationType     string `json:"RotationType,omitempty"`
+		// Imported material (origin EXTERNAL) only.
+		ImportState     string `json:"ImportState,omitempty"`
+		ExpirationModel string `json:"ExpirationModel,omitempty"`
+		ValidTo         *Epoch `json:"ValidTo,omitempty"`
 	}
 	ListKeyRotationsOutput struct {
 		NextMarker string               `json:"NextMarker,omitempty"`
@@ -213,6 +225,9 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, c *Caller, in *KeyIdInp
 		if err := rotationKey(&k, opRotateKeyOnDemand); err != nil {
 			return nil, err
 		}
+		if k.RotationEnabled && k.NextRotation.Before(s.now().UTC().Add(onDemandConflictWindow)) {
+			return nil, errorf(KindConflict, "An automatic rotation of %s is in progress or scheduled to begin within the next 20 minutes. Try again later.", KeyARN(k.Region, k.Account, k.ID))
+		}
 		if k.OnDemandRotations >= maxOnDemandRotations {
 			return nil, errorf(KindLimitExceeded, "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: %s", KeyARN(k.Region, k.Account, k.ID))
 		}
@@ -323,6 +338,13 @@ func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRo
 		if m.RotationType != "" {
 			e.RotationDate = epochPtr(m.CreatedAt)
 			e.RotationType = m.RotationType
+		}
+		if k.Origin == OriginExternal {
+			// The material listed is in the database, so imported. The
+			// expiration is the key's: Trent holds one imported material
+			// per key (see ImportKeyMaterial).
+			e.ImportState, e.ExpirationModel = importStateImported, k.ExpirationModel
+			e.ValidTo = epochPtr(k.ValidTo)
 		}
 		out.Rotations = append(out.Rotations, e)
 		last = m.Version

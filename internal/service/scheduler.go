@@ -13,56 +13,71 @@ import (
 // dueBatch is how many due keys RunDue reads at a time.
 const dueBatch = 100
 
-// RunDue does the time-driven work due at the key clock's now: it destroys
-// every key whose deletion window has ended (the key, all its material
-// and its aliases; the keyring forgets the material) and performs every
-// automatic rotation that is due, once each. It is safe to run on several
-// nodes sharing one database at the same time: each item is a
-// compare-and-swap on the key's version, so exactly one node does it and
-// the others skip it. Work left by a node that stopped midway is still due
-// and the next run does it. It returns how many keys it deleted and
-// rotated, and the first error that stopped it (items that failed are
-// retried by the next run).
+// DueWork counts what one RunDueWork did.
+type DueWork struct {
+	Deleted int // keys destroyed at the end of their waiting period
+	Rotated int // automatic rotations
+	Expired int // imported materials deleted at their ValidTo
+}
+
+// RunDue is RunDueWork reporting the deletions and rotations (the
+// scheduler's log line); expirations are logged one by one.
 func (s *Service) RunDue(ctx context.Context) (deleted, rotated int, err error) {
+	w, err := s.RunDueWork(ctx)
+	return w.Deleted, w.Rotated, err
+}
+
+// RunDueWork does the time-driven work due at the key clock's now: it
+// destroys every key whose deletion window has ended (the key, all its
+// material and its aliases; the keyring forgets the material), performs
+// every automatic rotation that is due, and deletes imported material
+// whose ValidTo has passed (the key becomes PendingImport, as AWS does),
+// once each. It is safe to run on several nodes sharing one database at
+// the same time: each item is a compare-and-swap on the key's version, so
+// exactly one node does it and the others skip it. Work left by a node
+// that stopped midway is still due and the next run does it. The due keys
+// are read in pages with a cursor, so a backlog larger than a page is
+// worked through in one run and a key that keeps failing does not hold
+// back the keys after it. It returns what it did and the first error (items
+// that failed are retried by the next run).
+func (s *Service) RunDueWork(ctx context.Context) (DueWork, error) {
 	now := s.now().UTC()
-	// Keys done leave the due set; keys skipped or failed stay in it, so
-	// they are remembered and each key is tried once per run.
-	skipped := make(map[store.KeyRef]bool)
+	var w DueWork
 	var firstErr error
+	var after store.KeyRef
 	for {
-		limit := dueBatch + len(skipped)
-		ks, err := s.store.DueKeys(ctx, now, limit)
+		ks, err := s.store.DueKeys(ctx, now, after, dueBatch)
 		if err != nil {
-			return deleted, rotated, fmt.Errorf("read due keys: %w", err)
+			return w, fmt.Errorf("read due keys: %w", err)
 		}
-		tried := 0
 		for _, k := range ks {
-			if skipped[k.Ref()] {
-				continue
-			}
 			if err := ctx.Err(); err != nil {
-				return deleted, rotated, err
+				return w, err
 			}
-			tried++
+			after = k.Ref()
 			var did bool
 			var err error
-			if k.State == StatePendingDeletion {
+			switch {
+			case k.State == StatePendingDeletion && !k.DeletionDate.After(now):
 				if did, err = s.destroy(ctx, k); did {
-					deleted++
+					w.Deleted++
 				}
-			} else if did, err = s.rotateDue(ctx, k, now); did {
-				rotated++
+			case materialExpired(&k, now):
+				if did, err = s.expire(ctx, k, now); did {
+					w.Expired++
+				}
+			default:
+				if did, err = s.rotateDue(ctx, k, now); did {
+					w.Rotated++
+				}
 			}
 			if err != nil {
 				s.log.ErrorContext(ctx, "scheduled work failed", "key", KeyARN(k.Region, k.Account, k.ID), "err", err)
 				firstErr = cmp.Or(firstErr, err)
 			}
-			if !did {
-				skipped[k.Ref()] = true
-			}
 		}
-		if len(ks) < limit || tried == 0 {
-			return deleted, rotated, firstErr
+		if len(ks) < dueBatch {
+			return w, firstErr
 		}
 	}
 }

@@ -30,7 +30,7 @@ type Store interface {
 	DeleteMaterials(ctx context.Context, k store.Key) (store.Key, error)
 	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
 	DeleteKey(ctx context.Context, ref store.KeyRef, version int64) error
-	DueKeys(ctx context.Context, now time.Time, limit int) ([]store.Key, error)
+	DueKeys(ctx context.Context, now time.Time, after store.KeyRef, limit int) ([]store.Key, error)
 	CreateAlias(ctx context.Context, a store.Alias, maxPerKey int) error
 	Alias(ctx context.Context, account, region, name string) (store.Alias, error)
 	UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (store.Alias, error)

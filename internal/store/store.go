@@ -166,10 +166,16 @@ type Store interface {
 	DeleteKey(ctx context.Context, ref KeyRef, version int64) error
 	// DueKeys returns up to limit keys, of every account and region, with
 	// time-driven work due at now: State "PendingDeletion" with
-	// DeletionDate at or before now, or State "Enabled" with
-	// RotationEnabled and NextRotation at or before now. They come ordered
-	// by account, region and key ID. limit must be at least 1.
-	DueKeys(ctx context.Context, now time.Time, limit int) ([]Key, error)
+	// DeletionDate at or before now; State "Enabled" with RotationEnabled
+	// and NextRotation at or before now; or origin "EXTERNAL" with
+	// material (CurrentMaterial not 0), ExpirationModel
+	// "KEY_MATERIAL_EXPIRES" and ValidTo at or before now, in any state
+	// but a PendingDeletion that is due itself. Each key comes once. They
+	// come ordered by account, region and key ID, bytewise, starting after
+	// the key `after` (the zero KeyRef for the first page; it need not
+	// exist), so that a caller pages through a backlog. limit must be at
+	// least 1.
+	DueKeys(ctx context.Context, now time.Time, after KeyRef, limit int) ([]Key, error)
 
 	// CreateAlias adds an alias (with Version 1) if its target key exists in
 	// the alias's account and region (ErrNotFound otherwise), the name is

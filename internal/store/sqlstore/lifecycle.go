@@ -94,16 +94,27 @@ func aliasNamesOf(ctx context.Context, tx *sql.Tx, ref store.KeyRef) ([]string, 
 	return names, nil
 }
 
-// DueKeys implements store.Store. The two conditions are separate queries
-// so that each uses its index (keys_deletion_date, keys_next_rotation).
-func (s *DB) DueKeys(ctx context.Context, now time.Time, limit int) ([]store.Key, error) {
+// DueKeys implements store.Store. The conditions are separate queries so
+// that the first two use their index (keys_deletion_date,
+// keys_next_rotation); the expiry of imported material is rare and reads
+// the keys of origin EXTERNAL. The cursor is a row-value comparison, which
+// SQLite and PostgreSQL both evaluate in the index order.
+func (s *DB) DueKeys(ctx context.Context, now time.Time, after store.KeyRef, limit int) ([]store.Key, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, fmt.Errorf("due keys: %w", err)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM keys WHERE deletion_date <= $1 AND state = 'PendingDeletion'
+			AND (account, region, id) > ($3, $4, $5)
 		UNION ALL
 		SELECT `+keyCols+` FROM keys WHERE next_rotation <= $1 AND rotation_enabled = 1 AND state = 'Enabled'
-		ORDER BY account, region, id LIMIT $2`, nanos(now), limit)
+			AND (account, region, id) > ($3, $4, $5)
+		UNION ALL
+		SELECT `+keyCols+` FROM keys WHERE origin = 'EXTERNAL' AND expiration_model = 'KEY_MATERIAL_EXPIRES'
+			AND valid_to <= $1 AND valid_to <> 0 AND current_material <> 0
+			AND (state <> 'PendingDeletion' OR deletion_date > $1)
+			AND (state <> 'Enabled' OR rotation_enabled = 0 OR next_rotation > $1)
+			AND (account, region, id) > ($3, $4, $5)
+		ORDER BY account, region, id LIMIT $2`, nanos(now), limit, after.Account, after.Region, after.ID)
 	if err != nil {
 		return nil, fmt.Errorf("due keys: %w", err)
 	}

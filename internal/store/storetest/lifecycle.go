@@ -170,6 +170,25 @@ func testDueKeys(t *testing.T, s store.Store) {
 	mk(acct1, region1, "rot-disabled-key", "Disabled", time.Time{}, true, at(500))
 	mk(acct1, region1, "rot-off", "Enabled", time.Time{}, false, time.Time{})
 	mk(acct2, region1, "rot-due", "Enabled", time.Time{}, true, at(2))
+	// Imported material that expires (origin EXTERNAL).
+	imp := func(id, state string, model string, validTo time.Time, deletion time.Time, material bool) {
+		k := testKey(acct1, region1, id)
+		k.Origin, k.State, k.ExpirationModel, k.ValidTo, k.DeletionDate = "EXTERNAL", state, model, validTo, deletion
+		var ms []store.KeyMaterial
+		if material {
+			ms = append(ms, testMaterial(1))
+		} else {
+			k.CurrentMaterial = 0
+		}
+		createKey(t, s, k, ms...)
+	}
+	imp("exp-due", "Enabled", "KEY_MATERIAL_EXPIRES", at(999), time.Time{}, true)
+	imp("exp-exact-disabled", "Disabled", "KEY_MATERIAL_EXPIRES", now, time.Time{}, true)
+	imp("exp-later", "Enabled", "KEY_MATERIAL_EXPIRES", at(1001), time.Time{}, true)
+	imp("exp-never", "Enabled", "KEY_MATERIAL_DOES_NOT_EXPIRE", time.Time{}, time.Time{}, true)
+	imp("exp-gone", "PendingImport", "", time.Time{}, time.Time{}, false)
+	imp("exp-pending-deletion", "PendingDeletion", "KEY_MATERIAL_EXPIRES", at(10), at(2000), true)
+	imp("exp-and-del-due", "PendingDeletion", "KEY_MATERIAL_EXPIRES", at(10), at(20), true) // listed once
 
 	ids := func(ks []store.Key) []string {
 		var out []string
@@ -185,10 +204,14 @@ func testDueKeys(t *testing.T, s store.Store) {
 		acct1 + "/" + region1 + "/rot-exact",
 		acct2 + "/" + region2 + "/del-due",
 		acct2 + "/" + region1 + "/rot-due",
+		acct1 + "/" + region1 + "/exp-due",
+		acct1 + "/" + region1 + "/exp-exact-disabled",
+		acct1 + "/" + region1 + "/exp-pending-deletion",
+		acct1 + "/" + region1 + "/exp-and-del-due",
 	}
 	// Ordered by account, region, ID, bytewise.
 	slices.Sort(want)
-	got, err := s.DueKeys(ctx, now, 100)
+	got, err := s.DueKeys(ctx, now, store.KeyRef{}, 100)
 	if err != nil {
 		t.Fatalf("DueKeys: %v", err)
 	}
@@ -200,17 +223,41 @@ func testDueKeys(t *testing.T, s store.Store) {
 			t.Errorf("DueKeys returned an incomplete record %+v", k)
 		}
 	}
-	got, err = s.DueKeys(ctx, now, 2)
+	got, err = s.DueKeys(ctx, now, store.KeyRef{}, 2)
 	if err != nil {
 		t.Fatalf("DueKeys with limit 2: %v", err)
 	}
 	if d := diff(want[:2], ids(got)); d != "" {
 		t.Errorf("DueKeys with limit 2 (-want +got):\n%s", d)
 	}
-	if got, err := s.DueKeys(ctx, at(0), 10); err != nil || len(got) != 0 {
+	// Pages of 3 from a cursor list every due key once, in order; the
+	// cursor need not exist.
+	var paged []string
+	for after := (store.KeyRef{}); ; {
+		page, err := s.DueKeys(ctx, now, after, 3)
+		if err != nil {
+			t.Fatalf("DueKeys after %v: %v", after, err)
+		}
+		paged = append(paged, ids(page)...)
+		if len(page) < 3 {
+			break
+		}
+		after = page[len(page)-1].Ref()
+	}
+	if d := diff(want, paged); d != "" {
+		t.Errorf("DueKeys in pages of 3 (-want +got):\n%s", d)
+	}
+	got, err = s.DueKeys(ctx, now, store.KeyRef{Account: acct1, Region: region1, ID: "del-exact~"}, 100)
+	if err != nil {
+		t.Fatalf("DueKeys after a missing key: %v", err)
+	}
+	if d := diff(want[slices.Index(want, acct1+"/"+region1+"/del-exact")+1:], ids(got)); d != "" {
+		t.Errorf("DueKeys after a key that does not exist (-want +got):\n%s", d)
+	}
+	if got, err := s.DueKeys(ctx, at(0), store.KeyRef{}, 10); err != nil || len(got) != 0 {
 		t.Errorf("DueKeys before anything is due = %v, %v; want none", ids(got), err)
 	}
-	if _, err := s.DueKeys(ctx, now, 0); err == nil {
+	if _, err := s.DueKeys(ctx, now, store.KeyRef{}, 0); err == nil {
 		t.Errorf("DueKeys with limit 0 succeeded, want an error")
 	}
 }
