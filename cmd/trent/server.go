@@ -149,13 +149,10 @@ func runServer(ctx context.Context, args []string) error {
 	for _, v := range []*sigv4.Verifier{kmsVerifier, iamVerifier, stsVerifier} {
 		dir.OnForget(v.Forget)
 	}
+	policies := svc.IAMPolicies()
 	iamSvc := iam.NewService(iam.Config{
 		Store: n.store, Secrets: n.keyring, Directory: dir, Logger: logger,
-		// INTEGRATOR: replace both with internal/policy (document
-		// validation; trust policy plus the caller's sts:AssumeRole
-		// permission).
-		Validator: iam.JSONSyntaxValidator{},
-		Trust:     iam.NaiveTrustChecker{},
+		Validator: policies, Trust: policies,
 	})
 	h := api.New(api.Config{
 		Service:      svc,
@@ -165,8 +162,7 @@ func runServer(ctx context.Context, args []string) error {
 		IAM:          iamSvc,
 		IAMVerifier:  iamVerifier,
 		STSVerifier:  stsVerifier,
-		// INTEGRATOR: AuthorizeIAM: the policy engine's identity-policy
-		// decision for non-root callers.
+		AuthorizeIAM: policies.Allowed,
 	})
 	srv := &http.Server{
 		Handler:           h,

@@ -25,7 +25,7 @@ type PolicyValidator interface {
 // caller assume it, and the caller's identity policies allow sts:AssumeRole
 // on it. cmd/trent wires internal/policy.
 type TrustChecker interface {
-	MayAssume(trustPolicyDoc string, caller *Principal) (bool, error)
+	MayAssume(trustPolicyDoc, roleARN string, caller *Principal) (bool, error)
 }
 
 // AdminStore is the persistence the IAM operations need.

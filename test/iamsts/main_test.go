@@ -160,11 +160,17 @@ func TestCLI(t *testing.T) {
 
 	// A role alice may assume; its session uses KMS and ends with the role.
 	c.ok(nil, rak, rsk, "", "iam", "create-role", "--role-name", "deployer", "--assume-role-policy-document", trustRoot)
+	c.ok(nil, rak, rsk, "", "iam", "put-role-policy", "--role-name", "deployer", "--policy-name", "kms", "--policy-document", policy)
 	var ar struct {
 		Credentials     struct{ AccessKeyId, SecretAccessKey, SessionToken, Expiration string }
 		AssumedRoleUser struct{ AssumedRoleId, Arn string }
 	}
 	c.fails("AccessDenied", rak, rsk, "", "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/deployer", "--role-session-name", "s1")
+	// The trust policy names the account, which leaves the decision to
+	// alice's identity policies: without sts:AssumeRole she may not.
+	c.fails("AccessDenied", ak, sk, "", "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/deployer", "--role-session-name", "s1")
+	c.ok(nil, rak, rsk, "", "iam", "put-user-policy", "--user-name", "alice", "--policy-name", "assume", "--policy-document",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:aws:iam::`+account+`:role/deployer"}]}`)
 	c.ok(&ar, ak, sk, "", "sts", "assume-role", "--role-arn", "arn:aws:iam::"+account+":role/deployer", "--role-session-name", "s1", "--duration-seconds", "900")
 	if !strings.HasPrefix(ar.Credentials.AccessKeyId, "ASIA") || ar.AssumedRoleUser.Arn != "arn:aws:sts::"+account+":assumed-role/deployer/s1" ||
 		!strings.HasPrefix(ar.AssumedRoleUser.AssumedRoleId, "AROA") || !strings.HasSuffix(ar.AssumedRoleUser.AssumedRoleId, ":s1") {
@@ -180,6 +186,10 @@ func TestCLI(t *testing.T) {
 	}
 	c.ok(nil, sak, ssk, stok, "kms", "list-keys")
 	c.fails("UnrecognizedClientException", sak, ssk, stok[:len(stok)-8]+"AAAAAAA=", "kms", "list-keys")
+	c.ok(nil, rak, rsk, "", "iam", "delete-role-policy", "--role-name", "deployer", "--policy-name", "kms")
+	// Without the role's policy the session may no longer use KMS; once
+	// the role is gone its sessions are not even recognised.
+	c.fails("AccessDeniedException", sak, ssk, stok, "kms", "list-keys")
 	c.ok(nil, rak, rsk, "", "iam", "delete-role", "--role-name", "deployer")
 	c.fails("UnrecognizedClientException", sak, ssk, stok, "kms", "list-keys")
 
@@ -196,6 +206,7 @@ func TestCLI(t *testing.T) {
 	}
 	c.ok(nil, rak, rsk, "", "iam", "delete-access-key", "--user-name", "alice", "--access-key-id", ak)
 	c.ok(nil, rak, rsk, "", "iam", "delete-user-policy", "--user-name", "alice", "--policy-name", "kms")
+	c.ok(nil, rak, rsk, "", "iam", "delete-user-policy", "--user-name", "alice", "--policy-name", "assume")
 	c.ok(nil, rak, rsk, "", "iam", "delete-user", "--user-name", "alice")
 	c.fails("NoSuchEntity", rak, rsk, "", "iam", "get-user", "--user-name", "alice")
 }
@@ -250,6 +261,12 @@ func TestSDK(t *testing.T) {
 		t.Fatalf("ListRolePolicies = %+v, %v", names, err)
 	}
 	bob := stsFor(bak, bsk, "")
+	_, err = bob.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/ops"), RoleSessionName: aws.String("xx")})
+	wantCode(err, "AccessDenied") // the trust policy leaves it to bob's identity policies, which are empty
+	if _, err := root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("bob"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}`)}); err != nil {
+		t.Fatal(err)
+	}
 	_, err = bob.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + account + ":role/ops"), RoleSessionName: aws.String("x"),
 		DurationSeconds: aws.Int32(7201)})
 	wantCode(err, "ValidationError")

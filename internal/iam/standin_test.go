@@ -28,7 +28,7 @@ func (JSONSyntaxValidator) Validate(doc string, trust bool) error {
 type NaiveTrustChecker struct{}
 
 // MayAssume implements TrustChecker.
-func (NaiveTrustChecker) MayAssume(doc string, caller *Principal) (bool, error) {
+func (NaiveTrustChecker) MayAssume(doc, roleARN string, caller *Principal) (bool, error) {
 	var p struct {
 		Statement json.RawMessage
 	}
