@@ -13,9 +13,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -310,11 +310,16 @@ func isJSON(r *http.Request) bool {
 var contentTypeValue = []string{jsonContentType}
 
 // remoteIP returns the host part of a RemoteAddr ("ip:port", "[ip6]:port")
-// without allocating.
+// without allocating (net.SplitHostPort allocates its error for other
+// shapes).
 func remoteIP(addr string) string {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
 		return addr
+	}
+	host := addr[:i]
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
 	}
 	return host
 }
