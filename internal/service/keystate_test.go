@@ -7,6 +7,9 @@ import (
 	"crypto/x509"
 	"fmt"
 	"testing"
+	"time"
+
+	"github.com/trentkms/trent/internal/store"
 )
 
 // This file checks AWS's key-state table (kms-api.md 8.1, notes [1]-[15])
@@ -22,10 +25,10 @@ import (
 //   - Rotation rows for a key with imported material (note [7], Enabled or
 //     Disabled EXTERNAL key): Trent has no ImportKeyMaterial yet, so an
 //     EXTERNAL key is always PendingImport (or PendingDeletion).
-//   - GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial,
-//     ReplicateKey, UpdatePrimaryRegion, CreateGrant, ListGrants,
-//     RetireGrant, RevokeGrant, GetKeyPolicy, PutKeyPolicy,
-//     ListKeyPolicies, GetKeyLastUsage: not implemented by the service.
+//   - GetParametersForImport, ImportKeyMaterial, DeleteImportedKeyMaterial
+//     (imports_test.go covers their states), ReplicateKey,
+//     UpdatePrimaryRegion, GetKeyLastUsage: not in this table (the last
+//     three are not implemented).
 
 // ksKind is the kind of key a row needs.
 type ksKind struct {
@@ -67,6 +70,7 @@ type ksEnv struct {
 	otherBlob []byte // a ciphertext of other
 	peer      []byte // a P-256 public key (DER SPKI) for DeriveSharedSecret
 	n         int    // the row's index, for unique names
+	grant     string // a grant on the key, made while it was Enabled (or, for PendingImport, at once)
 }
 
 // ksWant is a row's expected outcome: success (Kind 0), or a service error
@@ -249,6 +253,34 @@ var ksOps = map[string]func(e *ksEnv) error{
 		_, err := e.svc.CancelKeyDeletion(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
 		return err
 	},
+	"CreateGrant": func(e *ksEnv) error {
+		_, err := e.svc.CreateGrant(e.ctx, caller(), &CreateGrantInput{KeyId: &e.id, GranteePrincipal: ptr("arn:aws:iam::111122223333:user/g"), Operations: []string{"DescribeKey"}})
+		return err
+	},
+	"ListGrants": func(e *ksEnv) error {
+		_, err := e.svc.ListGrants(e.ctx, caller(), &ListGrantsInput{KeyId: &e.id})
+		return err
+	},
+	"RetireGrant": func(e *ksEnv) error {
+		_, err := e.svc.RetireGrant(e.ctx, caller(), &RetireGrantInput{KeyId: &e.arn, GrantId: &e.grant})
+		return err
+	},
+	"RevokeGrant": func(e *ksEnv) error {
+		_, err := e.svc.RevokeGrant(e.ctx, caller(), &RevokeGrantInput{KeyId: &e.id, GrantId: &e.grant})
+		return err
+	},
+	"GetKeyPolicy": func(e *ksEnv) error {
+		_, err := e.svc.GetKeyPolicy(e.ctx, caller(), &GetKeyPolicyInput{KeyId: &e.id})
+		return err
+	},
+	"PutKeyPolicy": func(e *ksEnv) error {
+		_, err := e.svc.PutKeyPolicy(e.ctx, caller(), &PutKeyPolicyInput{KeyId: &e.id, Policy: ptr(DefaultKeyPolicy("111122223333"))})
+		return err
+	},
+	"ListKeyPolicies": func(e *ksEnv) error {
+		_, err := e.svc.ListKeyPolicies(e.ctx, caller(), &ListKeyPoliciesInput{KeyId: &e.id})
+		return err
+	},
 }
 
 type ksRow struct {
@@ -342,6 +374,38 @@ var ksRows = []ksRow{
 
 	// Row "DescribeKey, ..., ListAliases, ..., ListResourceTags, ...,
 	// DeleteAlias": ✓ in every state.
+	// CreateGrant is in the first row of the table: ✓ | ✗[1] | ✗[2/3] | ✗[5].
+	{op: "CreateGrant", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "CreateGrant", kind: ksSym, state: di, rule: "✗[1]", want: ksDisabled},
+	{op: "CreateGrant", kind: ksSym, state: pd, rule: "✗[2/3]", want: ksPendDel},
+	{op: "CreateGrant", kind: ksExtSym, state: pi, rule: "✗[5]", want: ksPendImport},
+	// Row "DescribeKey, GetKeyPolicy, PutKeyPolicy, ListAliases,
+	// ListGrants, ListKeyPolicies, ListResourceTags, RetireGrant,
+	// RevokeGrant, DeleteAlias": ✓ in every state.
+	{op: "GetKeyPolicy", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "GetKeyPolicy", kind: ksSym, state: di, rule: "✓", want: ksOK},
+	{op: "GetKeyPolicy", kind: ksSym, state: pd, rule: "✓", want: ksOK},
+	{op: "GetKeyPolicy", kind: ksExtSym, state: pi, rule: "✓", want: ksOK},
+	{op: "PutKeyPolicy", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "PutKeyPolicy", kind: ksSym, state: di, rule: "✓", want: ksOK},
+	{op: "PutKeyPolicy", kind: ksSym, state: pd, rule: "✓", want: ksOK},
+	{op: "PutKeyPolicy", kind: ksExtSym, state: pi, rule: "✓", want: ksOK},
+	{op: "ListKeyPolicies", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "ListKeyPolicies", kind: ksSym, state: di, rule: "✓", want: ksOK},
+	{op: "ListKeyPolicies", kind: ksSym, state: pd, rule: "✓", want: ksOK},
+	{op: "ListKeyPolicies", kind: ksExtSym, state: pi, rule: "✓", want: ksOK},
+	{op: "ListGrants", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "ListGrants", kind: ksSym, state: di, rule: "✓", want: ksOK},
+	{op: "ListGrants", kind: ksSym, state: pd, rule: "✓", want: ksOK},
+	{op: "ListGrants", kind: ksExtSym, state: pi, rule: "✓", want: ksOK},
+	{op: "RetireGrant", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "RetireGrant", kind: ksSym, state: di, rule: "✓", want: ksOK},
+	{op: "RetireGrant", kind: ksSym, state: pd, rule: "✓", want: ksOK},
+	{op: "RetireGrant", kind: ksExtSym, state: pi, rule: "✓", want: ksOK},
+	{op: "RevokeGrant", kind: ksSym, state: en, rule: "✓", want: ksOK},
+	{op: "RevokeGrant", kind: ksSym, state: di, rule: "✓", want: ksOK},
+	{op: "RevokeGrant", kind: ksSym, state: pd, rule: "✓", want: ksOK},
+	{op: "RevokeGrant", kind: ksExtSym, state: pi, rule: "✓", want: ksOK},
 	{op: "DescribeKey", kind: ksSym, state: en, rule: "✓", want: ksOK},
 	{op: "DescribeKey", kind: ksSym, state: di, rule: "✓", want: ksOK},
 	{op: "DescribeKey", kind: ksSym, state: pd, rule: "✓", want: ksOK},
@@ -491,6 +555,14 @@ func TestKeyStateTable(t *testing.T) {
 			e.id, e.arn = out.KeyMetadata.KeyId, out.KeyMetadata.Arn
 			e.alias = fmt.Sprintf("alias/ks-%d", i)
 			if _, err := svc.CreateAlias(ctx, caller(), &AliasInput{AliasName: &e.alias, TargetKeyId: &e.id}); err != nil {
+				t.Fatal(err)
+			}
+			// A grant to retire or revoke, written to the store directly:
+			// CreateGrant itself refuses a key pending import.
+			e.grant = fmt.Sprintf("%064x", i)
+			if err := svc.store.CreateGrant(ctx, store.Grant{Account: "111122223333", Region: "us-east-1", KeyID: e.id, ID: e.grant,
+				GranteePrincipal: "arn:aws:iam::111122223333:user/g", IssuingAccount: "arn:aws:iam::111122223333:root",
+				Operations: []string{"DescribeKey"}, CreatedAt: time.Now()}, 0); err != nil {
 				t.Fatal(err)
 			}
 			if !r.kind.external {
