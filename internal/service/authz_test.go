@@ -3,8 +3,10 @@ package service
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/store"
 )
 
 const (
@@ -263,8 +265,13 @@ func TestGrantThatAllowsCreateGrant(t *testing.T) {
 }
 
 func TestKeyPolicyOperations(t *testing.T) {
-	s := newNodes(t, 1)[0].svc
+	n := newNodes(t, 1)[0]
+	s := n.svc
 	arn := newTestKey(t, s, rootOf(acctA), nil)
+	if err := n.store.CreateUser(t.Context(), store.User{Account: acctA, Name: "other", Path: "/", ID: "AIDAOTHER",
+		ARN: "arn:aws:iam::" + acctA + ":user/other", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &GetKeyPolicyInput{KeyId: ptr(arn)})
 	if err != nil || got.Policy != DefaultKeyPolicy(acctA) || got.PolicyName != "default" {
 		t.Fatalf("GetKeyPolicy: %+v %v", got, err)
@@ -281,6 +288,15 @@ func TestKeyPolicyOperations(t *testing.T) {
 	_, err = s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(lockout)})
 	if kindOf(err) != KindMalformedPolicy || !strings.Contains(err.Error(), "will not allow you to update the key policy in the future") {
 		t.Errorf("lockout policy: got %v", err)
+	}
+	// A policy naming a principal that does not exist is refused.
+	for _, p := range []string{"arn:aws:iam::" + acctA + ":user/ghost", "arn:aws:iam::999988887777:root", "arn:aws:iam::" + acctA + ":role/none"} {
+		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctA + `:root"},"Action":"kms:*","Resource":"*"},` +
+			`{"Effect":"Allow","Principal":{"AWS":"` + p + `"},"Action":"kms:Decrypt","Resource":"*"}]}`
+		_, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(doc)})
+		if kindOf(err) != KindMalformedPolicy || !strings.Contains(err.Error(), "invalid principals") {
+			t.Errorf("policy naming %s: got %v, want MalformedPolicyDocument (invalid principals)", p, err)
+		}
 	}
 	for _, bad := range []string{`{`, `{"Statement":[]}`, `{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Principal":"*","Action":"kms:*","Resource":"*"}]}`} {
 		if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(bad)}); kindOf(err) != KindMalformedPolicy {

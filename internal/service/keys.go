@@ -105,7 +105,7 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 	}
 	policy := DefaultKeyPolicy(c.Account)
 	if in.Policy != nil {
-		if _, err := s.checkKeyPolicy(c, *in.Policy, c.Account, KeyARN(c.Region, c.Account, id), in.BypassPolicyLockoutSafetyCheck); err != nil {
+		if _, err := s.checkKeyPolicy(ctx, c, *in.Policy, c.Account, KeyARN(c.Region, c.Account, id), in.BypassPolicyLockoutSafetyCheck); err != nil {
 			return nil, err
 		}
 		policy = *in.Policy

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/trentkms/trent/internal/policy"
 	"github.com/trentkms/trent/internal/store"
@@ -70,7 +71,7 @@ func checkPolicyName(name *string) error {
 // checkKeyPolicy validates a key policy for the key arn and, unless bypass,
 // applies AWS's lockout safety check: the caller must still be allowed to
 // change the policy afterwards.
-func (s *Service) checkKeyPolicy(c *Caller, doc, keyAccount, arn string, bypass bool) (*policy.Policy, error) {
+func (s *Service) checkKeyPolicy(ctx context.Context, c *Caller, doc, keyAccount, arn string, bypass bool) (*policy.Policy, error) {
 	if len(doc) > maxPolicyBytes {
 		return nil, errorf(KindLimitExceeded, "Policy document exceeds the maximum size of %d bytes.", maxPolicyBytes)
 	}
@@ -81,6 +82,9 @@ func (s *Service) checkKeyPolicy(c *Caller, doc, keyAccount, arn string, bypass 
 	}
 	if err != nil {
 		return nil, errorf(KindMalformedPolicy, "%v", err)
+	}
+	if err := s.checkPrincipals(ctx, p); err != nil {
+		return nil, err
 	}
 	if bypass {
 		return p, nil
@@ -126,7 +130,7 @@ func (s *Service) PutKeyPolicy(ctx context.Context, c *Caller, in *PutKeyPolicyI
 		if err := checkPolicyName(in.PolicyName); err != nil {
 			return false, err
 		}
-		if _, err := s.checkKeyPolicy(c, *in.Policy, k.Account, KeyARN(k.Region, k.Account, k.ID), bypass); err != nil {
+		if _, err := s.checkKeyPolicy(ctx, c, *in.Policy, k.Account, KeyARN(k.Region, k.Account, k.ID), bypass); err != nil {
 			return false, err
 		}
 		if k.Policy == *in.Policy {
@@ -157,4 +161,47 @@ func (s *Service) ListKeyPolicies(ctx context.Context, c *Caller, in *ListKeyPol
 		return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
 	}
 	return &ListKeyPoliciesOutput{PolicyNames: []string{defaultPolicyName}}, nil
+}
+
+// checkPrincipals refuses, as KMS does, a key policy that names a
+// principal that does not exist: an unknown account, user or role.
+func (s *Service) checkPrincipals(ctx context.Context, p *policy.Policy) error {
+	invalid := errorf(KindMalformedPolicy, "%s", policy.MsgInvalidPrincipals)
+	for _, arn := range p.PrincipalARNs() {
+		if strings.ContainsAny(arn, "*?") {
+			return invalid
+		}
+		var iamARN, stsARN bool
+		rest, iamARN := strings.CutPrefix(arn, "arn:aws:iam::")
+		if !iamARN {
+			if rest, stsARN = strings.CutPrefix(arn, "arn:aws:sts::"); !stsARN {
+				return invalid
+			}
+		}
+		acct, res, ok := strings.Cut(rest, ":")
+		if !ok || !validAccount(acct) {
+			return invalid
+		}
+		var err error
+		switch {
+		case iamARN && res == "root":
+			_, err = s.store.Account(ctx, acct)
+		case iamARN && strings.HasPrefix(res, "user/"):
+			_, err = s.store.User(ctx, acct, res[strings.LastIndexByte(res, '/')+1:])
+		case iamARN && strings.HasPrefix(res, "role/"):
+			_, err = s.store.Role(ctx, acct, res[strings.LastIndexByte(res, '/')+1:])
+		case stsARN && strings.HasPrefix(res, "assumed-role/"):
+			role, _, _ := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
+			_, err = s.store.Role(ctx, acct, role)
+		default:
+			return invalid
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return invalid
+		}
+		if err != nil {
+			return s.internal(ctx, "check policy principals", err)
+		}
+	}
+	return nil
 }

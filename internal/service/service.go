@@ -36,6 +36,9 @@ type Store interface {
 	UpdateAlias(ctx context.Context, a store.Alias, maxPerKey int) (store.Alias, error)
 	DeleteAlias(ctx context.Context, account, region, name string) error
 	ListAliases(ctx context.Context, account, region, targetKeyID, after string, limit int) ([]store.Alias, error)
+	Account(ctx context.Context, id string) (store.Account, error)
+	User(ctx context.Context, account, name string) (store.User, error)
+	Role(ctx context.Context, account, name string) (store.Role, error)
 	CreateGrant(ctx context.Context, g store.Grant, maxPerKey int) error
 	Grants(ctx context.Context, ref store.KeyRef) ([]store.Grant, error)
 	RetirableGrants(ctx context.Context, retiring, after string, limit int) ([]store.Grant, error)

@@ -1,10 +1,13 @@
 package service
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 	"github.com/trentkms/trent/internal/store/sqlstore"
 )
@@ -37,6 +40,14 @@ func newNodes(t *testing.T, n int) []node {
 		}
 		t.Cleanup(func() { kr.Close() })
 		nodes = append(nodes, node{svc: New(Config{Store: st, Keyring: kr}), store: st})
+	}
+	// The accounts the tests act in exist, as key policies may name them.
+	for i, acct := range []string{"111122223333", "444455556666"} {
+		k := store.AccessKey{ID: fmt.Sprintf("AKIATESTACCOUNT%d", i), AccountID: acct, PrincipalARN: "arn:aws:iam::" + acct + ":root",
+			WrappedSecret: []byte("unused"), Active: true, CreatedAt: time.Now()}
+		if err := nodes[0].store.CreateAccount(t.Context(), store.Account{ID: acct, CreatedAt: time.Now()}, k); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return nodes
 }
