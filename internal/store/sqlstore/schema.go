@@ -104,6 +104,45 @@ var migrations = []string{
 	`ALTER TABLE keys ADD COLUMN expiration_model {{text}} NOT NULL DEFAULT '';
 	ALTER TABLE keys ADD COLUMN valid_to BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE keys ADD COLUMN imported_material_id {{text}} NOT NULL DEFAULT '';`,
+	// The audit log (issue 8): one hash chain per deployment. seq is
+	// assigned by the appender under the lock of the one-row audit_head
+	// (dense, 1..n), not by the engine; the query columns are derived from
+	// the event. Digests and the checkpoint carry MACs under a key derived
+	// from the root of trust.
+	`CREATE TABLE audit_events (
+		seq {{serial}},
+		at BIGINT NOT NULL,
+		account {{text}} NOT NULL,
+		event_name {{text}} NOT NULL,
+		key_arns {{text}} NOT NULL,
+		principal {{text}} NOT NULL,
+		error_code {{text}} NOT NULL,
+		event {{blob}} NOT NULL,
+		prev_hash {{blob}} NOT NULL,
+		hash {{blob}} NOT NULL
+	);
+	CREATE INDEX audit_events_at ON audit_events (at);
+	CREATE TABLE audit_head (
+		id INTEGER PRIMARY KEY,
+		seq BIGINT NOT NULL,
+		hash {{blob}} NOT NULL
+	);
+	INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
+	CREATE TABLE audit_digests (
+		id {{serial}},
+		from_seq BIGINT NOT NULL,
+		to_seq BIGINT NOT NULL,
+		hash {{blob}} NOT NULL,
+		at BIGINT NOT NULL,
+		mac {{blob}} NOT NULL
+	);
+	CREATE TABLE audit_checkpoint (
+		id INTEGER PRIMARY KEY,
+		seq BIGINT NOT NULL,
+		hash {{blob}} NOT NULL,
+		at BIGINT NOT NULL,
+		mac {{blob}} NOT NULL
+	);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
@@ -121,7 +160,7 @@ func (s *DB) migrate(ctx context.Context) error {
 		defer release()
 	}
 	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.rawTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_version: %w", err)
 		}

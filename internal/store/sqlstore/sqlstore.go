@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -57,7 +58,10 @@ type DB struct {
 	d  Dialect
 }
 
-var _ store.Store = (*DB)(nil)
+var (
+	_ store.Store = (*DB)(nil)
+	_ audit.Log   = (*DB)(nil)
+)
 
 // Open migrates the schema (under the dialect's lock) and returns the store.
 // It returns an error wrapping store.ErrSchemaTooNew when the database was
@@ -118,8 +122,32 @@ func b2i(b bool) int64 {
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
 
-// tx runs fn in a transaction and commits it.
+// tx runs fn in a transaction and commits it. When ctx carries a pending
+// audit event (audit.NewContext) that no transaction has written yet, tx
+// appends it to the audit chain in the same transaction, after fn, and
+// marks it written once the commit succeeds: a change and its event
+// commit together or not at all.
 func (s *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	ev, written, pending := audit.Pending(ctx)
+	err := s.rawTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if pending {
+			if _, err := s.appendAudit(ctx, tx, []*audit.Event{ev}); err != nil {
+				return fmt.Errorf("append audit event: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil && pending {
+		written()
+	}
+	return err
+}
+
+// rawTx runs fn in a transaction and commits it.
+func (s *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

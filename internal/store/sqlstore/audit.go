@@ -1,0 +1,280 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/trentkms/trent/internal/audit"
+)
+
+// The audit chain. Every append reads and updates the one-row audit_head
+// under its lock (SELECT ... FOR UPDATE on PostgreSQL; SQLite's write
+// transactions are serialised by BEGIN IMMEDIATE), so processes sharing a
+// database extend one chain and sequence numbers are dense and in commit
+// order.
+
+const auditCols = `seq, at, account, event_name, key_arns, principal, error_code, event, prev_hash, hash`
+
+// auditInsertRows is how many rows one INSERT statement carries.
+const auditInsertRows = 128
+
+var auditInsertSQL sync.Map // int -> string
+
+func auditInsert(n int) string {
+	if q, ok := auditInsertSQL.Load(n); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_events (` + auditCols + `) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(i*10 + j + 1))
+		}
+		b.WriteByte(')')
+	}
+	q := b.String()
+	auditInsertSQL.Store(n, q)
+	return q
+}
+
+// appendAudit links evs to the head and inserts them inside tx.
+func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, evs []*audit.Event) (audit.Head, error) {
+	var head audit.Head
+	if err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+s.d.ForUpdate).Scan(&head.Seq, &head.Hash); err != nil {
+		return audit.Head{}, fmt.Errorf("read audit head: %w", err)
+	}
+	if len(head.Hash) == 0 {
+		head.Hash = audit.Genesis
+	}
+	args := make([]any, 0, 10*min(len(evs), auditInsertRows))
+	for start := 0; start < len(evs); start += auditInsertRows {
+		chunk := evs[start:min(len(evs), start+auditInsertRows)]
+		args = args[:0]
+		for _, ev := range chunk {
+			r := audit.NewRecord(ev, head.Seq+1, head.Hash)
+			args = append(args, r.Seq, nanos(r.Time), r.Account, r.EventName, r.KeyARNs, r.Principal, r.ErrorCode, r.Event, r.PrevHash, r.Hash)
+			head = audit.Head{Seq: r.Seq, Hash: r.Hash}
+		}
+		if _, err := tx.ExecContext(ctx, auditInsert(len(chunk)), args...); err != nil {
+			return audit.Head{}, fmt.Errorf("insert audit events: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.Seq, head.Hash); err != nil {
+		return audit.Head{}, fmt.Errorf("update audit head: %w", err)
+	}
+	return head, nil
+}
+
+// AppendAudit implements audit.Log.
+func (s *DB) AppendAudit(ctx context.Context, evs []*audit.Event) (audit.Head, error) {
+	var head audit.Head
+	err := s.rawTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		head, err = s.appendAudit(ctx, tx, evs)
+		return err
+	})
+	return head, err
+}
+
+// AuditHead implements audit.Log.
+func (s *DB) AuditHead(ctx context.Context) (audit.Head, error) {
+	var head audit.Head
+	if err := s.db.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&head.Seq, &head.Hash); err != nil {
+		return audit.Head{}, fmt.Errorf("read audit head: %w", err)
+	}
+	if head.Seq == 0 {
+		head.Hash = nil
+	}
+	return head, nil
+}
+
+func scanAudit(rows *sql.Rows) ([]audit.Record, error) {
+	defer rows.Close()
+	var out []audit.Record
+	for rows.Next() {
+		var r audit.Record
+		var at int64
+		if err := rows.Scan(&r.Seq, &at, &r.Account, &r.EventName, &r.KeyARNs, &r.Principal, &r.ErrorCode, &r.Event, &r.PrevHash, &r.Hash); err != nil {
+			return nil, fmt.Errorf("read audit events: %w", err)
+		}
+		r.Time = fromNanos(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read audit events: %w", err)
+	}
+	return out, nil
+}
+
+// AuditRecords implements audit.Log.
+func (s *DB) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read audit events: %w", err)
+	}
+	return scanAudit(rows)
+}
+
+// QueryAudit implements audit.Log.
+func (s *DB) QueryAudit(ctx context.Context, q audit.Query) ([]audit.Record, error) {
+	if err := checkLimit(q.Limit); err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if q.Account != "" {
+		add("account = ?", q.Account)
+	}
+	if !q.Start.IsZero() {
+		add("at >= ?", nanos(q.Start))
+	}
+	if !q.End.IsZero() {
+		add("at < ?", nanos(q.End))
+	}
+	if q.EventName != "" {
+		add("event_name = ?", q.EventName)
+	}
+	if q.KeyARN != "" {
+		add("(key_arns = ? OR ',' || key_arns || ',' LIKE '%,' || ? || ',%')", q.KeyARN)
+	}
+	if q.Principal != "" {
+		add("principal = ?", q.Principal)
+	}
+	if q.ErrorCode != "" {
+		add("error_code = ?", q.ErrorCode)
+	}
+	order := "DESC"
+	if q.Ascending {
+		order = "ASC"
+		if q.AfterSeq > 0 {
+			add("seq > ?", q.AfterSeq)
+		}
+	} else if q.BeforeSeq > 0 {
+		add("seq < ?", q.BeforeSeq)
+	}
+	sqlText := `SELECT ` + auditCols + ` FROM audit_events`
+	if len(where) > 0 {
+		sqlText += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, q.Limit)
+	sqlText += ` ORDER BY seq ` + order + ` LIMIT $` + strconv.Itoa(len(args))
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query audit events: %w", err)
+	}
+	recs, err := scanAudit(rows)
+	if err != nil || q.KeyARN == "" {
+		return recs, err
+	}
+	// LIKE treats _ as a wildcard: keep exact matches only.
+	out := recs[:0]
+	for _, r := range recs {
+		for _, a := range strings.Split(r.KeyARNs, ",") {
+			if a == q.KeyARN {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// AddAuditDigest implements audit.Log.
+func (s *DB) AddAuditDigest(ctx context.Context, d audit.Digest) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_digests (from_seq, to_seq, hash, at, mac) VALUES ($1, $2, $3, $4, $5)`,
+		d.FromSeq, d.ToSeq, d.Hash, nanos(d.Time), d.MAC)
+	if err != nil {
+		return fmt.Errorf("insert audit digest: %w", err)
+	}
+	return nil
+}
+
+// AuditDigests implements audit.Log.
+func (s *DB) AuditDigests(ctx context.Context) ([]audit.Digest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT from_seq, to_seq, hash, at, mac FROM audit_digests ORDER BY to_seq, id`)
+	if err != nil {
+		return nil, fmt.Errorf("read audit digests: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Digest
+	for rows.Next() {
+		var d audit.Digest
+		var at int64
+		if err := rows.Scan(&d.FromSeq, &d.ToSeq, &d.Hash, &at, &d.MAC); err != nil {
+			return nil, fmt.Errorf("read audit digests: %w", err)
+		}
+		d.Time = fromNanos(at)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read audit digests: %w", err)
+	}
+	return out, nil
+}
+
+// errBadCheckpoint is returned by PruneAudit for a checkpoint that does not
+// name a stored event.
+var errBadCheckpoint = errors.New("checkpoint does not name a stored audit event")
+
+// PruneAudit implements audit.Log.
+func (s *DB) PruneAudit(ctx context.Context, c audit.Checkpoint) error {
+	return s.rawTx(ctx, func(tx *sql.Tx) error {
+		var hash []byte
+		err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE seq = $1`, c.Seq).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && string(hash) != string(c.Hash) {
+			return fmt.Errorf("prune audit log to %d: %w", c.Seq, errBadCheckpoint)
+		}
+		if err != nil {
+			return fmt.Errorf("prune audit log: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE seq <= $1`, c.Seq); err != nil {
+			return fmt.Errorf("prune audit events: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_digests WHERE to_seq < $1`, c.Seq); err != nil {
+			return fmt.Errorf("prune audit digests: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_checkpoint`); err != nil {
+			return fmt.Errorf("replace audit checkpoint: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoint (id, seq, hash, at, mac) VALUES (1, $1, $2, $3, $4)`,
+			c.Seq, c.Hash, nanos(c.Time), c.MAC); err != nil {
+			return fmt.Errorf("write audit checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// AuditCheckpoint implements audit.Log.
+func (s *DB) AuditCheckpoint(ctx context.Context) (audit.Checkpoint, bool, error) {
+	var c audit.Checkpoint
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq, hash, at, mac FROM audit_checkpoint WHERE id = 1`).Scan(&c.Seq, &c.Hash, &at, &c.MAC)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return audit.Checkpoint{}, false, fmt.Errorf("read audit checkpoint: %w", err)
+	}
+	c.Time = fromNanos(at)
+	return c, true, nil
+}
