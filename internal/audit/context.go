@@ -87,3 +87,24 @@ func Pending(ctx context.Context) (ev *Event, commit func(), ok bool) {
 		p.mu.Unlock()
 	}, true
 }
+
+// SetResponse records v, encoded with encoding/json with its first-level
+// member names in camelCase as CloudTrail writes them, as the pending
+// event's responseElements. A service calls it before the store write that
+// commits the event; v must hold nothing secret. It does nothing when ctx
+// carries no event, the event is written, or v does not encode.
+func SetResponse(ctx context.Context, v any) {
+	p := fromContext(ctx)
+	if p == nil {
+		return
+	}
+	b, err := CamelJSON(v)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.written {
+		p.ev.ResponseElements = b
+	}
+}

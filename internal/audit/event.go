@@ -306,3 +306,27 @@ func appendString(dst []byte, s string) []byte {
 // AppendString appends s as a JSON string; the api uses it to build
 // requestParameters without reflection.
 func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
+// ServiceEvent returns the AwsServiceEvent that records work the service
+// did on its own on a key: eventName DeleteKey (scheduled deletion),
+// RotateKey (automatic rotation) or DeleteExpiredKeyMaterial, with
+// userIdentity {accountId, invokedBy kms.amazonaws.com} as AWS writes it.
+func ServiceEvent(name, account, region, keyARN, eventID string, t time.Time) *Event {
+	ev := &Event{
+		EventVersion:       EventVersion,
+		UserIdentity:       Identity{AccountID: account, InvokedBy: SourceKMS},
+		EventTime:          t,
+		EventSource:        SourceKMS,
+		EventName:          name,
+		AWSRegion:          region,
+		SourceIPAddress:    SourceKMS,
+		UserAgent:          SourceKMS,
+		EventID:            eventID,
+		EventType:          TypeServiceEvent,
+		ManagementEvent:    true,
+		RecipientAccountID: account,
+		EventCategory:      CategoryManagement,
+	}
+	ev.AddResource(account, keyARN)
+	return ev
+}

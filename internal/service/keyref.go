@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -90,8 +91,17 @@ func isHexByte(c byte) bool {
 }
 
 // resolveRef turns a key reference into the key's store reference, without
-// reading the key itself. Aliases are looked up in the store.
+// reading the key itself. Aliases are looked up in the store. The resolved
+// key is recorded in the request's audit event (resources[]).
 func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
+	ref, err := s.resolveRefOf(ctx, c, op, keyID, form)
+	if err == nil {
+		audit.SetResource(ctx, ref.Account, KeyARN(ref.Region, ref.Account, ref.ID))
+	}
+	return ref, err
+}
+
+func (s *Service) resolveRefOf(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
 	ref := store.KeyRef{Account: c.Account, Region: c.Region}
 	if a, ok := parseARN(keyID); ok {
 		if a.region != c.Region {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/trentkms/trent/internal/audit"
 	"slices"
 	"strings"
 
@@ -136,10 +137,15 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		}
 		materials = append(materials, store.KeyMaterial{Version: 1, MaterialID: mid, Wrapped: wrapped, CreatedAt: now})
 	}
+	out := &KeyMetadataOutput{KeyMetadata: s.metadata(&k, materials)}
+	// The event is written with the key, in its transaction: it records
+	// the key and the metadata the response will carry.
+	audit.SetResource(ctx, k.Account, KeyARN(k.Region, k.Account, k.ID))
+	audit.SetResponse(ctx, out)
 	if err := s.store.CreateKey(ctx, k, materials); err != nil {
 		return nil, s.internal(ctx, "CreateKey", err)
 	}
-	return &KeyMetadataOutput{KeyMetadata: s.metadata(&k, materials)}, nil
+	return out, nil
 }
 
 // checkPolicy validates a key policy document's size and JSON shape. The

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -46,12 +49,19 @@ func (s *Service) RunDue(ctx context.Context) (deleted, rotated int, err error) 
 			tried++
 			var did bool
 			var err error
+			// The work's AwsServiceEvent commits in the transaction that
+			// does it (see audit.Pending).
+			arn := KeyARN(k.Region, k.Account, k.ID)
 			if k.State == StatePendingDeletion {
-				if did, err = s.destroy(ctx, k); did {
+				ictx := audit.NewContext(ctx, audit.ServiceEvent("DeleteKey", k.Account, k.Region, arn, uuid.NewString(), s.now()))
+				if did, err = s.destroy(ictx, k); did {
 					deleted++
 				}
-			} else if did, err = s.rotateDue(ctx, k, now); did {
-				rotated++
+			} else {
+				ictx := audit.NewContext(ctx, audit.ServiceEvent("RotateKey", k.Account, k.Region, arn, uuid.NewString(), s.now()))
+				if did, err = s.rotateDue(ictx, k, now); did {
+					rotated++
+				}
 			}
 			if err != nil {
 				s.log.ErrorContext(ctx, "scheduled work failed", "key", KeyARN(k.Region, k.Account, k.ID), "err", err)
