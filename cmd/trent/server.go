@@ -31,6 +31,7 @@ type serverFlags struct {
 	logLevel       string
 	pprofAddr      string
 	testingClock   bool
+	audit          auditFlags
 }
 
 // changePollInterval is how often a node reads the store's change feed:
@@ -69,6 +70,7 @@ func runServer(ctx context.Context, args []string) error {
 	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	fs.StringVar(&f.pprofAddr, "pprof-listen", "", "serve Go's profiler (net/http/pprof) on this loopback address, for performance work")
 	fs.BoolVar(&f.testingClock, "testing-clock", false, "FOR TESTS ONLY: let POST "+api.TestingClockPath+"?advance=<duration> move the key clock forward (unauthenticated; loopback only)")
+	f.audit.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +98,10 @@ func runServer(ctx context.Context, args []string) error {
 	if tlsConfig == nil && !isLoopback(ln.Addr()) && !f.insecureListen {
 		ln.Close()
 		return fmt.Errorf("refusing plain HTTP on non-loopback address %s: give --tls-cert/--tls-key, or --insecure-listen to accept the risk", ln.Addr())
+	}
+	if f.audit.testingNoAudit && !isLoopback(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("--testing-no-audit is for measurements and needs a loopback --listen address, not %s", ln.Addr())
 	}
 	if f.testingClock && !isLoopback(ln.Addr()) {
 		ln.Close()
@@ -139,11 +145,26 @@ func runServer(ctx context.Context, args []string) error {
 	if clock != nil {
 		testingClock = testingClockHandler(clock, svc, logger)
 	}
+	accounts, err := n.store.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	aud, err := startAudit(ctx, n, &f.audit, f.data.dataDir, accounts, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer aud.Close() // after the server has drained
 	h := api.New(api.Config{
-		Service:      svc,
-		KMS:          &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup},
-		Logger:       logger,
-		TestingClock: testingClock,
+		Service:         svc,
+		KMS:             &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup},
+		CloudTrail:      &sigv4.Verifier{Service: "cloudtrail", AllowRegion: allowRegion, Lookup: dir.Lookup},
+		Audit:           aud.apiWriter(),
+		Unauthenticated: aud.agg,
+		AuditLog:        n.store,
+		Ready:           aud.ready,
+		Logger:          logger,
+		TestingClock:    testingClock,
 	})
 	srv := &http.Server{
 		Handler:           h,
@@ -159,10 +180,6 @@ func runServer(ctx context.Context, args []string) error {
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
-	}
-	accounts, err := n.store.ListAccounts(ctx)
-	if err != nil {
-		return err
 	}
 	fmt.Printf("trent: endpoint %s://%s\n", scheme, ln.Addr())
 	fmt.Printf("trent: region %s\n", f.regions)

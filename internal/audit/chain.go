@@ -52,7 +52,7 @@ type Record struct {
 // NewRecord returns the record for ev at seq after prev: it encodes ev and
 // links it. The store calls it under its chain-head lock.
 func NewRecord(ev *Event, seq int64, prev []byte) Record {
-	b := ev.Marshal(nil)
+	b := ev.encoded()
 	r := Record{
 		Seq:       seq,
 		Time:      ev.EventTime.UTC().Truncate(time.Second),

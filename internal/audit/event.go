@@ -94,6 +94,22 @@ type Event struct {
 	ManagementEvent     bool            `json:"managementEvent"`
 	RecipientAccountID  string          `json:"recipientAccountId"`
 	EventCategory       string          `json:"eventCategory"`
+
+	enc []byte // Marshal's output, once Seal has run
+}
+
+// Seal encodes the event now and freezes that encoding: later changes to
+// its fields are not recorded. The Writer seals events in the appending
+// goroutine, so that the encoding work runs in parallel rather than in the
+// one goroutine that commits.
+func (e *Event) Seal() { e.enc = e.Marshal(nil) }
+
+// encoded returns the sealed encoding, or encodes now.
+func (e *Event) encoded() []byte {
+	if e.enc != nil {
+		return e.enc
+	}
+	return e.Marshal(nil)
 }
 
 // AddResource adds a key to resources[] unless it is there already.

@@ -97,6 +97,7 @@ func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 // wrapping ErrUnavailable (ErrClosed after Close). ctx bounds the wait
 // only: an event whose wait is cancelled may still be written.
 func (w *Writer) Append(ctx context.Context, ev *Event) error {
+	ev.Seal()
 	r := requests.Get().(*request)
 	r.ev = ev
 	select {

@@ -21,12 +21,22 @@ import (
 const auditCols = `seq, at, account, event_name, key_arns, principal, error_code, event, prev_hash, hash`
 
 // auditInsertRows is how many rows one INSERT statement carries.
-const auditInsertRows = 128
+const auditInsertRows = 64
 
-var auditInsertSQL sync.Map // int -> string
+var auditInsertSQL sync.Map // auditInsertKey -> string
 
-func auditInsert(n int) string {
-	if q, ok := auditInsertSQL.Load(n); ok {
+type auditInsertKey struct {
+	n        int
+	question bool
+}
+
+// auditInsert returns the INSERT of n rows. SQLite gets anonymous ?
+// placeholders: it resolves each numbered $N by a linear search of the
+// names seen so far, which makes a statement with a thousand of them
+// spend most of its time parsing.
+func auditInsert(n int, question bool) string {
+	k := auditInsertKey{n, question}
+	if q, ok := auditInsertSQL.Load(k); ok {
 		return q.(string)
 	}
 	var b strings.Builder
@@ -40,14 +50,48 @@ func auditInsert(n int) string {
 			if j > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(i*10 + j + 1))
+			if question {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(i*10 + j + 1))
+			}
 		}
 		b.WriteByte(')')
 	}
 	q := b.String()
-	auditInsertSQL.Store(n, q)
+	auditInsertSQL.Store(k, q)
 	return q
+}
+
+// auditChunks are the row counts of the prepared INSERT statements; a
+// batch is cut into the largest that fit.
+var auditChunks = []int{auditInsertRows, 32, 8, 1}
+
+func auditChunk(left int) int {
+	for _, n := range auditChunks {
+		if n <= left {
+			return n
+		}
+	}
+	return 1
+}
+
+// auditStmt returns the prepared INSERT of n rows (database/sql prepares
+// it once per connection and reuses it inside transactions).
+func (s *DB) auditStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if st, ok := s.auditStmts.Load(n); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, auditInsert(n, s.d.Name == "sqlite"))
+	if err != nil {
+		return nil, fmt.Errorf("prepare audit insert: %w", err)
+	}
+	if prev, loaded := s.auditStmts.LoadOrStore(n, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // appendAudit links evs to the head and inserts them inside tx.
@@ -60,17 +104,22 @@ func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, evs []*audit.Event) (a
 		head.Hash = audit.Genesis
 	}
 	args := make([]any, 0, 10*min(len(evs), auditInsertRows))
-	for start := 0; start < len(evs); start += auditInsertRows {
-		chunk := evs[start:min(len(evs), start+auditInsertRows)]
+	for start := 0; start < len(evs); {
+		n := auditChunk(len(evs) - start)
 		args = args[:0]
-		for _, ev := range chunk {
+		for _, ev := range evs[start : start+n] {
 			r := audit.NewRecord(ev, head.Seq+1, head.Hash)
 			args = append(args, r.Seq, nanos(r.Time), r.Account, r.EventName, r.KeyARNs, r.Principal, r.ErrorCode, r.Event, r.PrevHash, r.Hash)
 			head = audit.Head{Seq: r.Seq, Hash: r.Hash}
 		}
-		if _, err := tx.ExecContext(ctx, auditInsert(len(chunk)), args...); err != nil {
+		stmt, err := s.auditStmt(ctx, n)
+		if err != nil {
+			return audit.Head{}, err
+		}
+		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
 			return audit.Head{}, fmt.Errorf("insert audit events: %w", err)
 		}
+		start += n
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`, head.Seq, head.Hash); err != nil {
 		return audit.Head{}, fmt.Errorf("update audit head: %w", err)

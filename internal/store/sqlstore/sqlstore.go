@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/trentkms/trent/internal/audit"
@@ -56,6 +57,8 @@ type Dialect struct {
 type DB struct {
 	db *sql.DB
 	d  Dialect
+
+	auditStmts sync.Map // int (rows) -> *sql.Stmt, the audit INSERTs
 }
 
 var (
@@ -87,6 +90,7 @@ func (s *DB) Close() error {
 	if s == nil {
 		return nil
 	}
+	s.auditStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
 }
 
