@@ -123,21 +123,22 @@ func Verify(ctx context.Context, src Source, opts VerifyOptions) (Report, error)
 		for i := range recs {
 			r := &recs[i]
 			after = r.Seq
+			reason := ""
+			bad := r.Seq
 			switch {
 			case r.Seq > next:
-				fail(next, "events %d..%d are missing (the next stored event is %d)", next, r.Seq-1, r.Seq)
+				bad, reason = next, fmt.Sprintf("events %d..%d are missing (the next stored event is %d)", next, r.Seq-1, r.Seq)
 			case r.Seq < next:
-				fail(r.Seq, "event %d appears after event %d (inserted or reordered)", r.Seq, next-1)
+				reason = fmt.Sprintf("event %d appears after event %d (inserted or reordered)", r.Seq, next-1)
 			case !bytes.Equal(r.PrevHash, prev):
-				fail(r.Seq, "its prev_hash is not the hash of event %d (changed, inserted or reordered)", r.Seq-1)
+				reason = fmt.Sprintf("its prev_hash is not the hash of event %d (changed, inserted or reordered)", r.Seq-1)
 			case !bytes.Equal(Link(prev, r.Seq, r.Event), r.Hash):
-				fail(r.Seq, "its content does not match its hash (changed)")
+				reason = "its content does not match its hash (changed)"
 			default:
-				if reason := checkColumns(r); reason != "" {
-					fail(r.Seq, "%s", reason)
-				}
+				reason = checkColumns(r)
 			}
-			if len(fails) > 0 && fails[len(fails)-1].Seq <= r.Seq {
+			if reason != "" {
+				fail(bad, "%s", reason)
 				broken = true
 				break
 			}
