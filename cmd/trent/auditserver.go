@@ -47,6 +47,7 @@ type auditNode struct {
 	stop    context.CancelFunc
 	done    chan struct{}
 	noAudit bool
+	log     *slog.Logger
 }
 
 func startAudit(ctx context.Context, n *node, f *auditFlags, dataDir string, accounts []store.Account, logger *slog.Logger) (*auditNode, error) {
@@ -68,7 +69,7 @@ func startAudit(ctx context.Context, n *node, f *auditFlags, dataDir string, acc
 	agg := audit.NewAggregator(audit.AggregatorConfig{
 		Append: w.Append, Interval: f.unauthInterval, Account: first, Logger: logger, NewID: uuid.NewString,
 	})
-	a := &auditNode{w: w, agg: agg, ping: n.store.SQL().PingContext, aggDone: make(chan struct{}), dataDir: dataDir, minFree: f.minFreeDisk, done: make(chan struct{}), noAudit: f.testingNoAudit}
+	a := &auditNode{w: w, agg: agg, ping: n.store.SQL().PingContext, aggDone: make(chan struct{}), dataDir: dataDir, minFree: f.minFreeDisk, done: make(chan struct{}), noAudit: f.testingNoAudit, log: logger}
 	if a.noAudit {
 		logger.Warn("--testing-no-audit: requests are NOT audited; for throughput comparisons only")
 		a.agg = nil
@@ -136,4 +137,6 @@ func (a *auditNode) Close() {
 	<-a.done
 	<-a.aggDone
 	a.w.Close()
+	st := a.w.Stats()
+	a.log.Info("audit writer stopped", "events", st.Events, "transactions", st.Batches, "largest_batch", st.MaxBatch, "commit_time", st.CommitTime)
 }

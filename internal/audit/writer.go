@@ -49,6 +49,7 @@ type Writer struct {
 
 	batches, events atomic.Int64
 	maxBatch        atomic.Int64
+	commitNanos     atomic.Int64
 
 	// owned by the loop goroutine
 	lastDigestSeq  int64
@@ -137,11 +138,13 @@ func (w *Writer) Err() error {
 // Stats are the Writer's counters since it started.
 type Stats struct {
 	Batches, Events, MaxBatch int64
+	// CommitTime is the time spent in the store's append transactions.
+	CommitTime time.Duration
 }
 
 // Stats returns the counters: transactions, events and the largest batch.
 func (w *Writer) Stats() Stats {
-	return Stats{Batches: w.batches.Load(), Events: w.events.Load(), MaxBatch: w.maxBatch.Load()}
+	return Stats{Batches: w.batches.Load(), Events: w.events.Load(), MaxBatch: w.maxBatch.Load(), CommitTime: time.Duration(w.commitNanos.Load())}
 }
 
 // Close stops the writer after the events already queued are committed.
@@ -198,7 +201,9 @@ func (w *Writer) commit(batch []*request, evs []*Event) {
 	for _, r := range batch {
 		evs = append(evs, r.ev)
 	}
+	start := time.Now()
 	head, err := w.cfg.Store.AppendAudit(context.Background(), evs)
+	w.commitNanos.Add(int64(time.Since(start)))
 	if err != nil {
 		msg := err.Error()
 		w.failure.Store(&msg)
