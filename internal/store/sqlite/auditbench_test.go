@@ -22,8 +22,8 @@ func BenchmarkAppendAudit(b *testing.B) {
 	evs := make([]*audit.Event, 64)
 	for i := range evs {
 		evs[i] = &audit.Event{EventVersion: "1.08", EventTime: time.Now(), EventSource: audit.SourceKMS, EventName: "Encrypt",
-			UserIdentity:      audit.Identity{Type: "Root", ARN: "arn:aws:iam::111122223333:root", AccountID: "111122223333", AccessKeyID: "AKIAXXXXXXXXXXXXXXXX", PrincipalID: "111122223333"},
-			AWSRegion:         "us-east-1", SourceIPAddress: "127.0.0.1", RequestID: fmt.Sprint("92a7c8f6-b96c-4036-8000-00000000000", i), EventID: "c5f768f3-d1c1-4f33-9c57-75952cccd4ed",
+			UserIdentity: audit.Identity{Type: "Root", ARN: "arn:aws:iam::111122223333:root", AccountID: "111122223333", AccessKeyID: "AKIAXXXXXXXXXXXXXXXX", PrincipalID: "111122223333"},
+			AWSRegion:    "us-east-1", SourceIPAddress: "127.0.0.1", RequestID: fmt.Sprint("92a7c8f6-b96c-4036-8000-00000000000", i), EventID: "c5f768f3-d1c1-4f33-9c57-75952cccd4ed",
 			RequestParameters: []byte(`{"keyId":"` + arn + `","encryptionContext":{"purpose":"bench"}}`),
 			ReadOnly:          true, EventType: audit.TypeAPICall, ManagementEvent: true, RecipientAccountID: "111122223333", EventCategory: "Management"}
 		evs[i].AddResource("111122223333", arn)
