@@ -137,7 +137,34 @@ func (e *Event) Marshal(dst []byte) []byte {
 	if len(out)-start <= MaxEventBytes {
 		return out
 	}
-	return e.appendJSON(out[:start], TruncatedMarker, TruncatedMarker, TruncatedMarker)
+	out = e.appendJSON(out[:start], TruncatedMarker, TruncatedMarker, TruncatedMarker)
+	// Still too large: its strings (unauthenticated input among them)
+	// are cut, shorter and shorter, until it fits.
+	for n := 256; len(out)-start > MaxEventBytes; n /= 4 {
+		c := e.clipped(n)
+		out = c.appendJSON(out[:start], TruncatedMarker, TruncatedMarker, TruncatedMarker)
+	}
+	return out
+}
+
+// clipped returns a copy of e with every string cut to n bytes and at
+// most 4 resources.
+func (e *Event) clipped(n int) *Event {
+	c := *e
+	for _, p := range []*string{&c.EventVersion, &c.EventSource, &c.EventName, &c.AWSRegion, &c.SourceIPAddress,
+		&c.UserAgent, &c.ErrorCode, &c.ErrorMessage, &c.RequestID, &c.EventID, &c.EventType, &c.RecipientAccountID,
+		&c.EventCategory, &c.UserIdentity.Type, &c.UserIdentity.PrincipalID, &c.UserIdentity.ARN,
+		&c.UserIdentity.AccountID, &c.UserIdentity.AccessKeyID, &c.UserIdentity.InvokedBy} {
+		*p = clip(*p, n)
+	}
+	c.Resources = nil
+	for i, r := range e.Resources {
+		if i == 4 {
+			break
+		}
+		c.Resources = append(c.Resources, Resource{AccountID: clip(r.AccountID, n), Type: clip(r.Type, n), ARN: clip(r.ARN, n)})
+	}
+	return &c
 }
 
 func (e *Event) appendJSON(b []byte, req, resp, extra json.RawMessage) []byte {
