@@ -2,7 +2,10 @@ package sqlite
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,7 +22,11 @@ func BenchmarkAppendAudit(b *testing.B) {
 	}
 	defer s.Close()
 	const arn = "arn:aws:kms:us-east-1:318836043657:key/ca4f56e1-446e-4a4f-abd7-ceb3a54e2cb9"
-	evs := make([]*audit.Event, 64)
+	n := 64
+	if v, err := strconv.Atoi(os.Getenv("TRENT_BENCH_BATCH")); err == nil {
+		n = v
+	}
+	evs := make([]*audit.Event, n)
 	for i := range evs {
 		evs[i] = &audit.Event{EventVersion: "1.08", EventTime: time.Now(), EventSource: audit.SourceKMS, EventName: "Encrypt",
 			UserIdentity: audit.Identity{Type: "Root", ARN: "arn:aws:iam::111122223333:root", AccountID: "111122223333", AccessKeyID: "AKIAXXXXXXXXXXXXXXXX", PrincipalID: "111122223333"},
@@ -29,11 +36,16 @@ func BenchmarkAppendAudit(b *testing.B) {
 		evs[i].AddResource("111122223333", arn)
 		evs[i].Seal()
 	}
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := s.AppendAudit(b.Context(), evs); err != nil {
 			b.Fatal(err)
 		}
 	}
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(evs)), "ns/event")
+	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N*len(evs)), "cpu-ns/event")
 }

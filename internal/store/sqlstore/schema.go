@@ -105,12 +105,15 @@ var migrations = []string{
 	ALTER TABLE keys ADD COLUMN valid_to BIGINT NOT NULL DEFAULT 0;
 	ALTER TABLE keys ADD COLUMN imported_material_id {{text}} NOT NULL DEFAULT '';`,
 	// The audit log (issue 8): one hash chain per deployment. seq is
-	// assigned by the appender under the lock of the one-row audit_head
-	// (dense, 1..n), not by the engine; the query columns are derived from
-	// the event. Digests and the checkpoint carry MACs under a key derived
+	// assigned by the appender (dense, 1..n), not by the engine: under the
+	// lock of the one-row audit_head on PostgreSQL, under SQLite's single
+	// writer there. The query columns are derived from the event. There is
+	// no index on the time: seq follows time, and QueryAudit bounds a time
+	// range by a binary search on seq, which keeps the append to one
+	// B-tree. Digests and the checkpoint carry MACs under a key derived
 	// from the root of trust.
 	`CREATE TABLE audit_events (
-		seq {{serial}},
+		seq {{int64key}},
 		at BIGINT NOT NULL,
 		account {{text}} NOT NULL,
 		event_name {{text}} NOT NULL,
@@ -121,7 +124,6 @@ var migrations = []string{
 		prev_hash {{blob}} NOT NULL,
 		hash {{blob}} NOT NULL
 	);
-	CREATE INDEX audit_events_at ON audit_events (at);
 	CREATE TABLE audit_head (
 		id INTEGER PRIMARY KEY,
 		seq BIGINT NOT NULL,
@@ -159,7 +161,14 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		defer release()
 	}
-	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial)
+	// {{int64key}} is a 64-bit integer primary key the application
+	// assigns: on SQLite the rowid itself (INTEGER PRIMARY KEY, without
+	// AUTOINCREMENT's bookkeeping table).
+	int64Key := "BIGINT PRIMARY KEY"
+	if s.d.Name == "sqlite" {
+		int64Key = "INTEGER PRIMARY KEY"
+	}
+	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial, "{{int64key}}", int64Key)
 	return s.rawTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_version: %w", err)

@@ -58,7 +58,7 @@ type DB struct {
 	db *sql.DB
 	d  Dialect
 
-	auditStmts sync.Map // int (rows) -> *sql.Stmt, the audit INSERTs
+	auditStmts sync.Map // auditStmtKey -> *sql.Stmt, the audit log's prepared statements
 }
 
 var (
@@ -133,6 +133,11 @@ type scanner interface{ Scan(...any) error }
 // commit together or not at all.
 func (s *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	ev, written, pending := audit.Pending(ctx)
+	if pending {
+		if err := s.prepareAudit(ctx, 1); err != nil {
+			return fmt.Errorf("append audit event: %w", err)
+		}
+	}
 	err := s.rawTx(ctx, func(tx *sql.Tx) error {
 		if err := fn(tx); err != nil {
 			return err
