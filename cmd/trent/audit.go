@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/trentkms/trent/internal/atomicfile"
 	"github.com/trentkms/trent/internal/audit"
 )
 
@@ -218,19 +220,15 @@ func runAuditExport(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer n.Close()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	// The export is built in memory and written with atomicfile (temporary
+	// file, fsync, rename, directory fsync): a crash leaves no partial
+	// export that could pass for a truncated log.
+	var buf bytes.Buffer
+	count, err := writeExport(ctx, n, &buf)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	count, err := writeExport(ctx, n, f)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
+	if err := atomicfile.WriteNew(path, buf.Bytes(), 0o600); err != nil {
 		return fmt.Errorf("export to %s: %w", path, err)
 	}
 	fmt.Fprintf(out, "trent: exported %d audit events to %s\n", count, path)

@@ -419,8 +419,8 @@ func TestMutationFailsWithItsEvent(t *testing.T) {
 	f := newAuditFixture(t, nil)
 	var created struct{ KeyMetadata struct{ Arn string } }
 	f.call(t, "CreateKey", map[string]any{}, &created)
-	// Break the chain head so that the append inside the transaction fails.
-	if _, err := f.st.SQL().Exec(`DROP TABLE audit_head`); err != nil {
+	// Make every append fail, as a full disk would.
+	if _, err := f.st.SQL().Exec(`CREATE TRIGGER audit_full BEFORE INSERT ON audit_events BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`); err != nil {
 		t.Fatal(err)
 	}
 	w := f.call(t, "DisableKey", map[string]any{"KeyId": created.KeyMetadata.Arn}, nil)
