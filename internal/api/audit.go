@@ -174,14 +174,14 @@ func requestParameters(in any) json.RawMessage {
 		e.Begin()
 		optString(&e, "keyId", v.KeyId)
 		optMap(&e, "encryptionContext", v.EncryptionContext)
-		optString(&e, "encryptionAlgorithm", v.EncryptionAlgorithm)
+		algorithm(&e, v.EncryptionAlgorithm)
 		e.End()
 		return e.Bytes()
 	case *service.DecryptInput:
 		e.Begin()
 		optString(&e, "keyId", v.KeyId)
 		optMap(&e, "encryptionContext", v.EncryptionContext)
-		optString(&e, "encryptionAlgorithm", v.EncryptionAlgorithm)
+		algorithm(&e, v.EncryptionAlgorithm)
 		e.End()
 		return e.Bytes()
 	case *service.GenerateDataKeyInput:
@@ -202,6 +202,16 @@ func optString(e *awsjson.Encoder, name string, v *string) {
 	if v != nil {
 		e.String(name, *v)
 	}
+}
+
+// algorithm writes encryptionAlgorithm as CloudTrail does: the
+// algorithm in effect, SYMMETRIC_DEFAULT when the request named none.
+func algorithm(e *awsjson.Encoder, v *string) {
+	if v == nil {
+		e.String("encryptionAlgorithm", "SYMMETRIC_DEFAULT")
+		return
+	}
+	e.String("encryptionAlgorithm", *v)
 }
 
 func optMap(e *awsjson.Encoder, name string, m map[string]string) {
