@@ -95,9 +95,6 @@ type route struct {
 func New(c Config) *Handler {
 	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger, clock: c.TestingClock,
 		audit: c.Audit, agg: c.Unauthenticated, ct: c.CloudTrail, trail: c.AuditLog, ready: c.Ready, authorizeLookup: c.AuthorizeLookup}
-	if c.Audit == nil { // a typed nil must not pass for a writer
-		h.audit = nil
-	}
 	if h.log == nil {
 		h.log = slog.Default()
 	}

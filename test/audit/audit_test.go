@@ -399,3 +399,77 @@ func TestLookupEventsWithAWSCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoNodesOneChain: two nodes sharing one PostgreSQL database, both
+// under concurrent load with mutations and reads, extend one chain that
+// verifies, with an event for every answered request.
+func TestTwoNodesOneChain(t *testing.T) {
+	if os.Getenv("TRENT_TEST_POSTGRES_DSN") == "" {
+		harness.Missing(t, "TRENT_TEST_POSTGRES_DSN is not set")
+	}
+	dsn := harness.NewPostgresStore(t)
+	first := harness.Start(t, harness.Options{ExtraArgs: []string{"--store", dsn}})
+	seal, err := os.ReadFile(filepath.Join(first.DataDir, "seal.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "seal.key"), seal, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	second := harness.Start(t, harness.Options{DataDir: dir, ExtraArgs: []string{"--store", dsn}})
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	for i, n := range []*harness.Server{first, second} {
+		c := n.KMSFor(t, first.CredentialsFile(), region)
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := range 25 {
+					var md smithymiddleware.Metadata
+					if j%5 == 0 {
+						out, err := c.CreateKey(t.Context(), &kms.CreateKeyInput{Description: aws.String(fmt.Sprint(i, w, j))})
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						md = out.ResultMetadata
+					} else {
+						out, err := c.GenerateRandom(t.Context(), &kms.GenerateRandomInput{NumberOfBytes: aws.Int32(16)})
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						md = out.ResultMetadata
+					}
+					id, _ := awsmiddleware.GetRequestIDMetadata(md)
+					mu.Lock()
+					acked = append(acked, id)
+					mu.Unlock()
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	first.Stop(t)
+	second.Stop(t)
+	args := []string{"--data-dir", first.DataDir, "--store", dsn}
+	out := mustRun(t, first, append([]string{"audit", "verify"}, args...)...)
+	if !strings.Contains(out, "verified") {
+		t.Fatalf("verify: %s", out)
+	}
+	got := map[string]bool{}
+	for _, ev := range listEvents(t, first, "--store", dsn) {
+		got[ev["requestID"].(string)] = true
+	}
+	for _, id := range acked {
+		if !got[id] {
+			t.Errorf("request %s has no event", id)
+		}
+	}
+	if len(acked) != 200 {
+		t.Errorf("%d requests answered, want 200", len(acked))
+	}
+}
