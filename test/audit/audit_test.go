@@ -253,7 +253,13 @@ func TestKill9UnderLoad(t *testing.T) {
 			defer wg.Done()
 			for i := 0; ctx.Err() == nil; i++ {
 				var md smithymiddleware.Metadata
-				if i%10 == 0 {
+				if i%10 == 5 {
+					out, err := c.CreateKey(ctx, &kms.CreateKeyInput{})
+					if err != nil {
+						continue
+					}
+					md = out.ResultMetadata
+				} else if i%10 == 0 {
 					out, err := c.CreateAlias(ctx, &kms.CreateAliasInput{AliasName: aws.String(fmt.Sprintf("alias/w%d-%d", w, i)), TargetKeyId: ck.KeyMetadata.KeyId})
 					if err != nil {
 						continue
@@ -284,11 +290,16 @@ func TestKill9UnderLoad(t *testing.T) {
 		t.Fatalf("only %d requests answered before the kill", len(acked))
 	}
 	got := map[string]bool{}
-	aliases := 0
+	aliases, keys := 0, 0
 	for _, ev := range listEvents(t, s) {
 		got[ev["requestID"].(string)] = true
-		if ev["eventName"] == "CreateAlias" && ev["errorCode"] == nil {
-			aliases++
+		if ev["errorCode"] == nil {
+			switch ev["eventName"] {
+			case "CreateAlias":
+				aliases++
+			case "CreateKey":
+				keys++
+			}
 		}
 	}
 	missing := 0
@@ -300,17 +311,19 @@ func TestKill9UnderLoad(t *testing.T) {
 	if missing > 0 {
 		t.Errorf("%d of %d answered requests have no event after kill -9", missing, len(acked))
 	}
-	// Every alias in the database has the event of its creation.
+	// Every key and alias in the database has the event of its creation,
+	// and every such event its key or alias.
 	if !harness.UsePostgres() {
 		db, err := sql.Open("sqlite", filepath.Join(s.DataDir, "trent.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var stored int
-		db.QueryRow(`SELECT count(*) FROM aliases`).Scan(&stored)
+		var storedAliases, storedKeys int
+		db.QueryRow(`SELECT count(*) FROM aliases`).Scan(&storedAliases)
+		db.QueryRow(`SELECT count(*) FROM keys`).Scan(&storedKeys)
 		db.Close()
-		if stored != aliases {
-			t.Errorf("%d aliases stored, %d successful CreateAlias events", stored, aliases)
+		if storedAliases != aliases || storedKeys != keys {
+			t.Errorf("stored %d aliases and %d keys; successful events: %d CreateAlias, %d CreateKey", storedAliases, storedKeys, aliases, keys)
 		}
 	}
 	mustRun(t, s, "audit", "verify", "--data-dir", s.DataDir)
