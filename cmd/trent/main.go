@@ -4,6 +4,7 @@
 //	trent admin backup --out FILE   consistent online backup of the SQLite database
 //	trent admin account create      add an account with its own administrator
 //	trent admin account list        list accounts
+//	trent audit head|verify|list|export  the audit log
 package main
 
 import (
@@ -21,6 +22,10 @@ commands:
   admin backup           write a consistent backup of the database
   admin account create   add an account and its administrator credentials
   admin account list     list accounts
+  audit head             print the audit chain head (SEQ:HASH) to keep elsewhere
+  audit verify           check the audit chain, digests and checkpoint
+  audit list             audit events as JSON lines, with filters
+  audit export           write the audit log to a JSON-lines file
   bench                  load generator: signed requests against a running server
 
 Run "trent <command> -h" for a command's flags.
@@ -45,6 +50,8 @@ func run(ctx context.Context, args []string) error {
 		return runServer(ctx, args[1:])
 	case "admin":
 		return runAdmin(ctx, args[1:])
+	case "audit":
+		return runAudit(ctx, args[1:])
 	case "bench":
 		return runBench(ctx, args[1:])
 	case "-h", "--help", "help":

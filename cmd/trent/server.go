@@ -31,6 +31,7 @@ type serverFlags struct {
 	logLevel       string
 	pprofAddr      string
 	testingClock   bool
+	audit          auditFlags
 }
 
 // changePollInterval is how often a node reads the store's change feed:
@@ -69,6 +70,7 @@ func runServer(ctx context.Context, args []string) error {
 	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
 	fs.StringVar(&f.pprofAddr, "pprof-listen", "", "serve Go's profiler (net/http/pprof) on this loopback address, for performance work")
 	fs.BoolVar(&f.testingClock, "testing-clock", false, "FOR TESTS ONLY: let POST "+api.TestingClockPath+"?advance=<duration> move the key clock forward (unauthenticated; loopback only)")
+	f.audit.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +98,10 @@ func runServer(ctx context.Context, args []string) error {
 	if tlsConfig == nil && !isLoopback(ln.Addr()) && !f.insecureListen {
 		ln.Close()
 		return fmt.Errorf("refusing plain HTTP on non-loopback address %s: give --tls-cert/--tls-key, or --insecure-listen to accept the risk", ln.Addr())
+	}
+	if f.audit.testingNoAudit && !isLoopback(ln.Addr()) {
+		ln.Close()
+		return fmt.Errorf("--testing-no-audit is for measurements and needs a loopback --listen address, not %s", ln.Addr())
 	}
 	if f.testingClock && !isLoopback(ln.Addr()) {
 		ln.Close()
@@ -146,7 +152,8 @@ func runServer(ctx context.Context, args []string) error {
 	kmsVerifier := &sigv4.Verifier{Service: "kms", AllowRegion: allowRegion, Lookup: dir.Lookup, LookupSession: dir.LookupSession}
 	iamVerifier := &sigv4.Verifier{Service: "iam", AllowRegion: globalRegion, Lookup: dir.Lookup, LookupSession: dir.LookupSession}
 	stsVerifier := &sigv4.Verifier{Service: "sts", AllowRegion: globalRegion, Lookup: dir.Lookup, LookupSession: dir.LookupSession}
-	for _, v := range []*sigv4.Verifier{kmsVerifier, iamVerifier, stsVerifier} {
+	ctVerifier := &sigv4.Verifier{Service: "cloudtrail", AllowRegion: allowRegion, Lookup: dir.Lookup, LookupSession: dir.LookupSession}
+	for _, v := range []*sigv4.Verifier{kmsVerifier, iamVerifier, stsVerifier, ctVerifier} {
 		dir.OnForget(v.Forget)
 	}
 	policies := svc.IAMPolicies()
@@ -154,15 +161,31 @@ func runServer(ctx context.Context, args []string) error {
 		Store: n.store, Secrets: n.keyring, Directory: dir, Logger: logger,
 		Validator: policies, Trust: policies,
 	})
+	accounts, err := n.store.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	aud, err := startAudit(ctx, n, &f.audit, f.data.dataDir, accounts, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer aud.Close() // after the server has drained
 	h := api.New(api.Config{
-		Service:      svc,
-		KMS:          kmsVerifier,
-		Logger:       logger,
-		TestingClock: testingClock,
-		IAM:          iamSvc,
-		IAMVerifier:  iamVerifier,
-		STSVerifier:  stsVerifier,
-		AuthorizeIAM: policies.Allowed,
+		Service:         svc,
+		KMS:             kmsVerifier,
+		CloudTrail:      ctVerifier,
+		Audit:           aud.apiWriter(),
+		Unauthenticated: aud.agg,
+		AuditLog:        n.store,
+		Ready:           aud.ready,
+		Logger:          logger,
+		TestingClock:    testingClock,
+		IAM:             iamSvc,
+		IAMVerifier:     iamVerifier,
+		STSVerifier:     stsVerifier,
+		AuthorizeIAM:    policies.Allowed,
+		AuthorizeLookup: lookupAuthorizer(policies),
 	})
 	srv := &http.Server{
 		Handler:           h,
@@ -178,10 +201,6 @@ func runServer(ctx context.Context, args []string) error {
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
-	}
-	accounts, err := n.store.ListAccounts(ctx)
-	if err != nil {
-		return err
 	}
 	fmt.Printf("trent: endpoint %s://%s\n", scheme, ln.Addr())
 	fmt.Printf("trent: region %s\n", f.regions)
@@ -284,4 +303,19 @@ func servePprof(addr string, logger *slog.Logger) error {
 		}
 	}()
 	return nil
+}
+
+// lookupAuthorizer lets a caller read its account's audit events through
+// LookupEvents when its identity policies allow cloudtrail:LookupEvents
+// (the account root always).
+func lookupAuthorizer(p service.IAMPolicies) api.AuthorizeLookup {
+	return func(ctx context.Context, c *service.Caller) error {
+		if c.Principal != nil {
+			if ok, err := p.Allowed(c.Principal, "cloudtrail:LookupEvents", "*"); err != nil || ok {
+				return err
+			}
+			return errors.New("User: " + c.ARN + " is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action")
+		}
+		return api.RootOnlyLookup(ctx, c)
+	}
 }

@@ -18,7 +18,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/awsjson"
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/service"
@@ -37,6 +39,23 @@ type Config struct {
 	// KMS verifies requests signed for the "kms" service.
 	KMS    *sigv4.Verifier
 	Logger *slog.Logger
+	// Audit appends the events of authenticated requests; nil disables
+	// auditing (tests of other things, and the bench comparison).
+	Audit AuditWriter
+	// Unauthenticated counts requests that fail authentication; nil
+	// drops them.
+	Unauthenticated *audit.Aggregator
+	// CloudTrail verifies requests signed for "cloudtrail" (LookupEvents)
+	// and AuditLog answers them; nil CloudTrail answers such requests
+	// UnknownOperationException.
+	CloudTrail *sigv4.Verifier
+	AuditLog   audit.Log
+	// AuthorizeLookup decides who may call LookupEvents; nil means
+	// RootOnlyLookup (see the integration hook there).
+	AuthorizeLookup AuthorizeLookup
+	// Ready reports why the node cannot serve (store unreachable, disk
+	// nearly full...), or nil; /readyz adds the audit writer's state.
+	Ready func(ctx context.Context) error
 	// TestingClock, when non-nil, serves TestingClockPath: the control that
 	// end-to-end tests use to move the key clock (trent server
 	// --testing-clock). It is not authenticated; nil, as in production,
@@ -75,6 +94,14 @@ type Handler struct {
 	iamRoutes   map[string]queryOp
 	stsRoutes   map[string]queryOp
 	authorize   func(caller *iam.Principal, action, resource string) (bool, error)
+
+	audit AuditWriter
+	agg   *audit.Aggregator
+	ct    *sigv4.Verifier
+	trail audit.Log
+	ready func(ctx context.Context) error
+
+	authorizeLookup AuthorizeLookup
 }
 
 // route is one operation: decode turns a body into the operation's input
@@ -86,7 +113,8 @@ type route struct {
 
 // New returns the handler.
 func New(c Config) *Handler {
-	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger, clock: c.TestingClock}
+	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger, clock: c.TestingClock,
+		audit: c.Audit, agg: c.Unauthenticated, ct: c.CloudTrail, trail: c.AuditLog, ready: c.Ready, authorizeLookup: c.AuthorizeLookup}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -203,15 +231,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain")
 			io.WriteString(w, "ok\n")
 			return
+		case "/readyz":
+			h.serveReady(w, r)
+			return
 		}
 		http.NotFound(w, r)
 		return
 	}
 	reqID := h.ids.next()
+	now := time.Now()
 	// Assigned in canonical form directly: Header.Set would canonicalise
 	// (and allocate) on every request. Clients read it case-insensitively.
 	w.Header()["X-Amzn-Requestid"] = []string{reqID}
+	target := r.Header.Get("X-Amz-Target")
 	if r.Method != http.MethodPost {
+		h.unauthenticated(r, reqID, target, "UnknownOperationException", "", now)
 		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
@@ -233,18 +267,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	*bp = body[:0]
 	defer clear(body) // the request may hold plaintext
 	if err != nil {
+		h.unauthenticated(r, reqID, target, errTooLarge.typ, errTooLarge.message, now)
 		h.writeError(w, errTooLarge)
 		return
 	}
 
-	res, err := h.kms.Verify(r.Context(), r, body)
+	verifier := h.kms
+	cloudTrail := false
+	if len(target) > len(cloudTrailPrefix) && target[:len(cloudTrailPrefix)] == cloudTrailPrefix && h.ct != nil {
+		verifier, cloudTrail = h.ct, true
+	}
+	res, err := verifier.Verify(r.Context(), r, body)
 	if err != nil {
 		var se *sigv4.Error
 		if errors.As(err, &se) {
+			h.unauthenticated(r, reqID, target, sigErrors[se.Kind], se.Message, now)
 			h.writeError(w, wireError{sigErrors[se.Kind], 400, se.Message})
 			return
 		}
 		h.log.ErrorContext(r.Context(), "credential lookup failed", "request_id", reqID, "err", err)
+		h.unauthenticated(r, reqID, target, errInternal.typ, "", now)
 		h.writeError(w, errInternal)
 		return
 	}
@@ -255,30 +297,47 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	caller := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region,
 		Principal: p, RoleARN: p.RoleARN, SourceIP: remoteIP(r.RemoteAddr), SecureTransport: r.TLS != nil}
+	if cloudTrail {
+		h.serveCloudTrail(w, r, reqID, target, body, &caller, now)
+		return
+	}
 
-	target := r.Header.Get("X-Amz-Target")
+	ctx := r.Context()
+	var ev *audit.Event
+	if h.audit != nil {
+		ev = h.newEvent(r, reqID, audit.SourceKMS, opName(target), &caller, now)
+		ctx = audit.NewContext(ctx, ev)
+	}
 	rt, ok := h.routes[target]
 	if !ok {
-		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
+		h.fail(ctx, w, ev, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
 	in, err := rt.decode(body)
 	if err != nil {
 		var se *serializationError
 		if errors.As(err, &se) {
-			h.writeError(w, wireError{"SerializationException", 400, se.msg})
+			h.fail(ctx, w, ev, wireError{"SerializationException", 400, se.msg})
 			return
 		}
-		h.writeError(w, errInternal)
+		h.fail(ctx, w, ev, errInternal)
 		return
 	}
-	out, err := rt.call(r.Context(), &caller, in)
+	if ev != nil {
+		ev.RequestParameters = requestParameters(in)
+	}
+	out, err := rt.call(ctx, &caller, in)
 	if err != nil {
 		we := serviceError(err)
 		if we.status >= 500 {
-			h.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "target", target, "err", err)
+			h.log.ErrorContext(ctx, "request failed", "request_id", reqID, "target", target, "err", err)
 		}
-		h.writeError(w, we)
+		h.fail(ctx, w, ev, we)
+		return
+	}
+	if !h.finish(ctx, ev, nil) {
+		scrub(out)
+		h.writeError(w, errInternal)
 		return
 	}
 	var enc awsjson.Encoder
@@ -322,6 +381,39 @@ func remoteIP(addr string) string {
 		host = host[1 : len(host)-1]
 	}
 	return host
+}
+
+// fail answers we after recording it in the request's event; if the event
+// cannot be written the answer is KMSInternalException instead.
+func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, ev *audit.Event, we wireError) {
+	if !h.finish(ctx, ev, &we) {
+		we = errInternal
+	}
+	h.writeError(w, we)
+}
+
+// serveReady answers /readyz: 200 "ready" when the node can serve, else
+// 503 with one line per reason (audit log not writable, store not
+// reachable, disk nearly full, ...).
+func (h *Handler) serveReady(w http.ResponseWriter, r *http.Request) {
+	var reasons []string
+	if h.audit != nil {
+		if err := h.audit.Err(); err != nil {
+			reasons = append(reasons, "audit: "+err.Error())
+		}
+	}
+	if h.ready != nil {
+		if err := h.ready(r.Context()); err != nil {
+			reasons = append(reasons, err.Error())
+		}
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	if len(reasons) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "not ready\n"+strings.Join(reasons, "\n")+"\n")
+		return
+	}
+	io.WriteString(w, "ready\n")
 }
 
 // readBody reads at most MaxBodyBytes into buf.

@@ -64,6 +64,7 @@ func newFixture(tb testing.TB) *fixture {
 func (f *fixture) request(op string, body []byte) *http.Request {
 	r, _ := http.NewRequest(http.MethodPost, "http://127.0.0.1:4599/", bytes.NewReader(body))
 	r.Host = "127.0.0.1:4599"
+	r.RemoteAddr = "127.0.0.1:50000"
 	r.Header.Set("Content-Type", jsonContentType)
 	r.Header.Set("X-Amz-Target", "TrentService."+op)
 	r.ContentLength = int64(len(body))

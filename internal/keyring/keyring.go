@@ -103,11 +103,12 @@ type Keyring struct {
 	cache   *cache
 	scratch sync.Pool // *scratch
 
-	mu      sync.RWMutex // guards wrapKey against Close
-	wrapKey secret       // derived from the domain key; zeroed by Close
-	idKey   secret       // keys imported materials' IDs; derived from the domain key; zeroed by Close
-	tokKey  secret       // authenticates grant tokens; derived from the domain key; zeroed by Close
-	closed  atomic.Bool  // set under mu
+	mu       sync.RWMutex // guards wrapKey against Close
+	wrapKey  secret       // derived from the domain key; zeroed by Close
+	idKey    secret       // keys imported materials' IDs; derived from the domain key; zeroed by Close
+	tokKey   secret       // authenticates grant tokens; derived from the domain key; zeroed by Close
+	auditKey secret       // signs audit digests; derived from the domain key; zeroed by Close
+	closed   atomic.Bool  // set under mu
 }
 
 // Label for the SP 800-108 derivation of the wrapping key from the domain
@@ -130,11 +131,12 @@ func Open(domainKey []byte, opts Options) (*Keyring, error) {
 		return nil, fmt.Errorf("keyring: cache size %d is negative", size)
 	}
 	k := &Keyring{
-		random:  opts.Rand,
-		source:  opts.Source,
-		wrapKey: deriveKey(domainKey, wrapKeyLabel, nil),
-		idKey:   deriveKey(domainKey, importIDKeyLabel, nil),
-		tokKey:  deriveKey(domainKey, grantTokenKeyLabel, nil),
+		random:   opts.Rand,
+		source:   opts.Source,
+		wrapKey:  deriveKey(domainKey, wrapKeyLabel, nil),
+		idKey:    deriveKey(domainKey, importIDKeyLabel, nil),
+		auditKey: deriveKey(domainKey, auditKeyLabel, nil),
+		tokKey:   deriveKey(domainKey, grantTokenKeyLabel, nil),
 	}
 	if k.random == nil {
 		k.random = rand.Reader
@@ -151,6 +153,24 @@ func Open(domainKey []byte, opts Options) (*Keyring, error) {
 	return k, nil
 }
 
+// auditKeyLabel is the label of the audit digest key's derivation.
+const auditKeyLabel = "trent domain key: audit digest key v1"
+
+// AuditKey returns a copy of the key that signs the audit log's digests
+// and checkpoints (HMAC-SHA256): derived from the domain key with the
+// same SP 800-108 KDF as the wrapping key, under its own label, and never
+// stored, so that write access to the database is not enough to forge a
+// digest. It returns ErrClosed after Close. The caller should zero the
+// copy when done.
+func (k *Keyring) AuditKey() ([]byte, error) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.closed.Load() {
+		return nil, ErrClosed
+	}
+	return append([]byte(nil), k.auditKey.bytes()...), nil
+}
+
 // Close zeroes the keyring's secrets: the wrapping key and every cached
 // material (a material in use by a call in progress is zeroed when that
 // call finishes). It is idempotent and returns nil.
@@ -161,6 +181,7 @@ func (k *Keyring) Close() error {
 	k.wrapKey.zero()
 	k.idKey.zero()
 	k.tokKey.zero()
+	k.auditKey.zero()
 	k.cache.close()
 	return nil
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"github.com/trentkms/trent/internal/audit"
 	"slices"
 
 	"github.com/trentkms/trent/internal/keyring"
@@ -225,6 +226,9 @@ func (s *Service) ciphertextKey(ctx context.Context, c *Caller, op string, blob 
 	ck, err := s.cache.get(ctx, s.store, store.KeyRef{Account: h.Account, Region: h.Region, ID: h.KeyID})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, h, errCiphertextKey
+	}
+	if err == nil {
+		audit.SetResource(ctx, h.Account, ck.arn)
 	}
 	if err != nil {
 		return nil, h, s.internal(ctx, op, err)

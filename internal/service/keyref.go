@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -102,8 +103,17 @@ var crossAccountOps = map[string]bool{
 // resolveRef turns a key reference into the key's store reference, without
 // reading the key itself. Aliases are looked up in the store. A reference
 // to a key of another account is allowed for the operations AWS allows it
-// for; whether the caller may use that key is authorization's answer.
+// for; whether the caller may use that key is authorization's answer. The
+// resolved key is recorded in the request's audit event (resources[]).
 func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
+	ref, err := s.resolveRefOf(ctx, c, op, keyID, form)
+	if err == nil {
+		audit.SetResource(ctx, ref.Account, KeyARN(ref.Region, ref.Account, ref.ID))
+	}
+	return ref, err
+}
+
+func (s *Service) resolveRefOf(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
 	ref := store.KeyRef{Account: c.Account, Region: c.Region}
 	if a, ok := parseARN(keyID); ok {
 		if a.region != c.Region {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"github.com/trentkms/trent/internal/audit"
 	"slices"
 	"strings"
 
@@ -141,10 +142,15 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		}
 		materials = append(materials, store.KeyMaterial{Version: 1, MaterialID: mid, Wrapped: wrapped, CreatedAt: now})
 	}
+	out := &KeyMetadataOutput{KeyMetadata: s.metadata(&k, materials)}
+	// The event is written with the key, in its transaction: it records
+	// the key and the metadata the response will carry.
+	audit.SetResource(ctx, k.Account, KeyARN(k.Region, k.Account, k.ID))
+	audit.SetResponse(ctx, out)
 	if err := s.store.CreateKey(ctx, k, materials); err != nil {
 		return nil, s.internal(ctx, "CreateKey", err)
 	}
-	return &KeyMetadataOutput{KeyMetadata: s.metadata(&k, materials)}, nil
+	return out, nil
 }
 
 // metadata builds KeyMetadata. materials, when non-nil, saves a read.

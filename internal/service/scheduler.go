@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
+
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -57,17 +60,23 @@ func (s *Service) RunDueWork(ctx context.Context) (DueWork, error) {
 			after = k.Ref()
 			var did bool
 			var err error
+			// The work's AwsServiceEvent commits in the transaction that
+			// does it (see audit.Pending).
+			arn := KeyARN(k.Region, k.Account, k.ID)
 			switch {
 			case k.State == StatePendingDeletion && !k.DeletionDate.After(now):
-				if did, err = s.destroy(ctx, k); did {
+				ictx := audit.NewContext(ctx, audit.ServiceEvent("DeleteKey", k.Account, k.Region, arn, uuid.NewString(), s.now()))
+				if did, err = s.destroy(ictx, k); did {
 					w.Deleted++
 				}
 			case materialExpired(&k, now):
-				if did, err = s.expire(ctx, k, now); did {
+				ictx := audit.NewContext(ctx, audit.ServiceEvent("DeleteExpiredKeyMaterial", k.Account, k.Region, arn, uuid.NewString(), s.now()))
+				if did, err = s.expire(ictx, k, now); did {
 					w.Expired++
 				}
 			default:
-				if did, err = s.rotateDue(ctx, k, now); did {
+				ictx := audit.NewContext(ctx, audit.ServiceEvent("RotateKey", k.Account, k.Region, arn, uuid.NewString(), s.now()))
+				if did, err = s.rotateDue(ictx, k, now); did {
 					w.Rotated++
 				}
 			}

@@ -228,3 +228,10 @@ func TestMigrationLock(t *testing.T) {
 		t.Errorf("Domain: got error %v, want %v", err, store.ErrNotInitialised)
 	}
 }
+
+func TestAuditConformance(t *testing.T) {
+	baseDSN(t)
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore {
+		return open(t, newSchema(t), postgres.Options{}).(storetest.AuditStore)
+	})
+}

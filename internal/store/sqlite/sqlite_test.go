@@ -186,3 +186,9 @@ func TestBackupFailureLeavesNoFile(t *testing.T) {
 		t.Errorf("stat after a failed Backup: got error %v, want %v", err, fs.ErrNotExist)
 	}
 }
+
+func TestAuditConformance(t *testing.T) {
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore {
+		return openTemp(t).(storetest.AuditStore)
+	})
+}

@@ -160,6 +160,47 @@ var migrations = []string{
 		document {{text}} NOT NULL,
 		PRIMARY KEY (account, owner_kind, owner_key, name)
 	);`,
+	// The audit log (issue 8): one hash chain per deployment. seq is
+	// assigned by the appender (dense, 1..n), not by the engine: under the
+	// lock of the one-row audit_head on PostgreSQL, under SQLite's single
+	// writer there. The query columns are derived from the event. There is
+	// no index on the time: seq follows time, and QueryAudit bounds a time
+	// range by a binary search on seq, which keeps the append to one
+	// B-tree. Digests and the checkpoint carry MACs under a key derived
+	// from the root of trust.
+	`CREATE TABLE audit_events (
+		seq {{int64key}},
+		at BIGINT NOT NULL,
+		account {{text}} NOT NULL,
+		event_name {{text}} NOT NULL,
+		key_arns {{text}} NOT NULL,
+		principal {{text}} NOT NULL,
+		error_code {{text}} NOT NULL,
+		event {{blob}} NOT NULL,
+		prev_hash {{blob}} NOT NULL,
+		hash {{blob}} NOT NULL
+	);
+	CREATE TABLE audit_head (
+		id INTEGER PRIMARY KEY,
+		seq BIGINT NOT NULL,
+		hash {{blob}} NOT NULL
+	);
+	INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '');
+	CREATE TABLE audit_digests (
+		id {{serial}},
+		from_seq BIGINT NOT NULL,
+		to_seq BIGINT NOT NULL,
+		hash {{blob}} NOT NULL,
+		at BIGINT NOT NULL,
+		mac {{blob}} NOT NULL
+	);
+	CREATE TABLE audit_checkpoint (
+		id INTEGER PRIMARY KEY,
+		seq BIGINT NOT NULL,
+		hash {{blob}} NOT NULL,
+		at BIGINT NOT NULL,
+		mac {{blob}} NOT NULL
+	);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
@@ -176,8 +217,15 @@ func (s *DB) migrate(ctx context.Context) error {
 		}
 		defer release()
 	}
-	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial)
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	// {{int64key}} is a 64-bit integer primary key the application
+	// assigns: on SQLite the rowid itself (INTEGER PRIMARY KEY, without
+	// AUTOINCREMENT's bookkeeping table).
+	int64Key := "BIGINT PRIMARY KEY"
+	if s.d.Name == "sqlite" {
+		int64Key = "INTEGER PRIMARY KEY"
+	}
+	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial, "{{int64key}}", int64Key)
+	return s.rawTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_version: %w", err)
 		}

@@ -13,8 +13,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -55,9 +57,14 @@ type Dialect struct {
 type DB struct {
 	db *sql.DB
 	d  Dialect
+
+	auditStmts sync.Map // auditStmtKey -> *sql.Stmt, the audit log's prepared statements
 }
 
-var _ store.Store = (*DB)(nil)
+var (
+	_ store.Store = (*DB)(nil)
+	_ audit.Log   = (*DB)(nil)
+)
 
 // Open migrates the schema (under the dialect's lock) and returns the store.
 // It returns an error wrapping store.ErrSchemaTooNew when the database was
@@ -83,6 +90,7 @@ func (s *DB) Close() error {
 	if s == nil {
 		return nil
 	}
+	s.auditStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
 }
 
@@ -118,8 +126,37 @@ func b2i(b bool) int64 {
 // scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(...any) error }
 
-// tx runs fn in a transaction and commits it.
+// tx runs fn in a transaction and commits it. When ctx carries a pending
+// audit event (audit.NewContext) that no transaction has written yet, tx
+// appends it to the audit chain in the same transaction, after fn, and
+// marks it written once the commit succeeds: a change and its event
+// commit together or not at all.
 func (s *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	ev, written, pending := audit.Pending(ctx)
+	if pending {
+		if err := s.prepareAudit(ctx, 1); err != nil {
+			return fmt.Errorf("append audit event: %w", err)
+		}
+	}
+	err := s.rawTx(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if pending {
+			if _, err := s.appendAudit(ctx, tx, []*audit.Event{ev}); err != nil {
+				return fmt.Errorf("append audit event: %w", err)
+			}
+		}
+		return nil
+	})
+	if err == nil && pending {
+		written()
+	}
+	return err
+}
+
+// rawTx runs fn in a transaction and commits it.
+func (s *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -1,0 +1,301 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/trentkms/trent/internal/audit"
+	"github.com/trentkms/trent/internal/awsjson"
+	"github.com/trentkms/trent/internal/service"
+)
+
+// Every request gets one audit event. Authenticated requests: the api
+// builds the event before the service call and puts it in the request's
+// context (audit.NewContext); a mutation's store transaction writes it
+// with the change; whatever was not written that way (reads, cryptographic
+// operations, failures) is appended through the group-commit writer after
+// the call and before the response. If that append fails the client gets
+// KMSInternalException instead of its answer (fail closed).
+// Unauthenticated requests are counted by the Aggregator instead.
+
+// AuditWriter is the group-commit appender (audit.Writer).
+type AuditWriter interface {
+	Append(ctx context.Context, ev *audit.Event) error
+	Err() error
+}
+
+// mutating lists the operations that change state: their events have
+// readOnly false. Every other KMS operation (the cryptographic ones
+// included) is readOnly, as in CloudTrail.
+var mutating = map[string]bool{
+	"CreateKey": true, "EnableKey": true, "DisableKey": true, "UpdateKeyDescription": true,
+	"CreateAlias": true, "UpdateAlias": true, "DeleteAlias": true, "TagResource": true,
+	"UntagResource": true, "EnableKeyRotation": true, "DisableKeyRotation": true,
+	"RotateKeyOnDemand": true, "ScheduleKeyDeletion": true, "CancelKeyDeletion": true,
+	"ImportKeyMaterial": true, "DeleteImportedKeyMaterial": true, "PutKeyPolicy": true,
+	"CreateGrant": true, "RetireGrant": true, "RevokeGrant": true, "ReplicateKey": true,
+	"UpdatePrimaryRegion": true,
+}
+
+// opName is the operation named by an X-Amz-Target ("TrentService.Encrypt"
+// -> "Encrypt"), capped in length since it is unauthenticated input.
+func opName(target string) string {
+	if i := strings.LastIndexByte(target, '.'); i >= 0 {
+		target = target[i+1:]
+	}
+	if len(target) > 64 {
+		target = target[:64]
+	}
+	return target
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// newEvent starts the event of an authenticated request.
+func (h *Handler) newEvent(r *http.Request, reqID, source, name string, c *service.Caller, now time.Time) *audit.Event {
+	id := audit.Identity{Type: "IAMUser", ARN: c.ARN, AccountID: c.Account, AccessKeyID: c.AccessKeyID, PrincipalID: c.AccessKeyID}
+	if strings.HasSuffix(c.ARN, ":root") {
+		id.Type, id.PrincipalID = "Root", c.Account
+	}
+	// Integrator hook: IAM users and STS sessions fill principalId and
+	// type from the identity the access-control work resolves.
+	return &audit.Event{
+		EventVersion:       audit.EventVersion,
+		UserIdentity:       id,
+		EventTime:          now,
+		EventSource:        source,
+		EventName:          name,
+		AWSRegion:          c.Region,
+		SourceIPAddress:    sourceIP(r),
+		UserAgent:          r.UserAgent(),
+		RequestID:          reqID,
+		EventID:            newEventID(),
+		ReadOnly:           !mutating[name],
+		EventType:          audit.TypeAPICall,
+		ManagementEvent:    true,
+		RecipientAccountID: c.Account,
+		EventCategory:      audit.CategoryManagement,
+	}
+}
+
+// newEventID returns a random UUID without the allocation-heavy
+// uuid.NewString path: the request ID generator's cheaper scheme is not
+// used because event IDs must be unguessable on their own.
+func newEventID() string {
+	return uuid.NewString()
+}
+
+// finish records err (or success) in ev and appends it unless a store
+// transaction already wrote it. It returns false when the event could not
+// be written: the caller must answer KMSInternalException.
+func (h *Handler) finish(ctx context.Context, ev *audit.Event, we *wireError) bool {
+	if h.audit == nil || ev == nil {
+		return true
+	}
+	if audit.Written(ctx) {
+		return true
+	}
+	if we != nil {
+		ev.ErrorCode, ev.ErrorMessage = we.typ, we.message
+	}
+	if err := h.audit.Append(ctx, ev); err != nil {
+		h.log.ErrorContext(ctx, "audit event not written: failing the request", "request_id", ev.RequestID, "event", ev.EventName, "err", err)
+		return false
+	}
+	return true
+}
+
+// unauthenticated counts a request that failed authentication.
+func (h *Handler) unauthenticated(r *http.Request, reqID, target, code, msg string, now time.Time) {
+	if h.agg == nil {
+		return
+	}
+	src := audit.SourceKMS
+	if strings.HasPrefix(target, cloudTrailPrefix) {
+		src = audit.SourceCloudTrail
+	}
+	akid, region := claimedCredential(r)
+	h.agg.Add(audit.Unauthenticated{
+		SourceIP: sourceIP(r), ErrorCode: code, AccessKeyID: akid, EventName: opName(target),
+		EventSource: src, Region: region, UserAgent: r.UserAgent(), RequestID: reqID, Time: now, Message: msg,
+	})
+}
+
+// claimedCredential returns the access key ID and region an Authorization
+// header (or X-Amz-Credential query parameter) claims, unverified and
+// capped in length.
+func claimedCredential(r *http.Request) (akid, region string) {
+	s := r.Header.Get("Authorization")
+	if i := strings.Index(s, "Credential="); i >= 0 {
+		s = s[i+len("Credential="):]
+	} else {
+		s = r.URL.Query().Get("X-Amz-Credential")
+	}
+	if i := strings.IndexAny(s, ", "); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.SplitN(s, "/", 4)
+	akid = parts[0]
+	if len(parts) > 2 {
+		region = parts[2]
+	}
+	if len(akid) > 128 {
+		akid = akid[:128]
+	}
+	if len(region) > 32 {
+		region = region[:32]
+	}
+	return akid, region
+}
+
+// requestParameters returns an operation's requestParameters: the members
+// CloudTrail logs for KMS (key IDs, encryption context, algorithms, specs,
+// sizes, policies, tags...), in camelCase, and never plaintext,
+// ciphertext, messages, signatures, MACs, key material, import tokens,
+// public keys, attestation documents or grant tokens.
+func requestParameters(in any) json.RawMessage {
+	var e awsjson.Encoder
+	switch v := in.(type) {
+	case *service.EncryptInput:
+		e.Begin()
+		optString(&e, "keyId", v.KeyId)
+		optMap(&e, "encryptionContext", v.EncryptionContext)
+		algorithm(&e, v.EncryptionAlgorithm)
+		e.End()
+		return e.Bytes()
+	case *service.DecryptInput:
+		e.Begin()
+		optString(&e, "keyId", v.KeyId)
+		optMap(&e, "encryptionContext", v.EncryptionContext)
+		algorithm(&e, v.EncryptionAlgorithm)
+		e.End()
+		return e.Bytes()
+	case *service.GenerateDataKeyInput:
+		e.Begin()
+		optString(&e, "keyId", v.KeyId)
+		optString(&e, "keySpec", v.KeySpec)
+		if v.NumberOfBytes != nil {
+			e.Int("numberOfBytes", *v.NumberOfBytes)
+		}
+		optMap(&e, "encryptionContext", v.EncryptionContext)
+		e.End()
+		return e.Bytes()
+	}
+	return reflectParams(in)
+}
+
+func optString(e *awsjson.Encoder, name string, v *string) {
+	if v != nil {
+		e.String(name, *v)
+	}
+}
+
+// algorithm writes encryptionAlgorithm as CloudTrail does: the
+// algorithm in effect, SYMMETRIC_DEFAULT when the request named none.
+func algorithm(e *awsjson.Encoder, v *string) {
+	if v == nil {
+		e.String("encryptionAlgorithm", "SYMMETRIC_DEFAULT")
+		return
+	}
+	e.String("encryptionAlgorithm", *v)
+}
+
+func optMap(e *awsjson.Encoder, name string, m map[string]string) {
+	if len(m) > 0 {
+		e.StringMap(name, m)
+	}
+}
+
+// loggedMembers are the input members requestParameters may carry (an
+// allow list: a new member is left out until it is added here).
+var loggedMembers = map[string]bool{
+	"AliasName": true, "BypassPolicyLockoutSafetyCheck": true, "CustomKeyStoreId": true,
+	"CustomerMasterKeySpec": true, "Description": true, "DestinationEncryptionAlgorithm": true,
+	"DestinationEncryptionContext": true, "DestinationKeyId": true, "DryRun": true,
+	"DryRunModifiers": true, "EncryptionAlgorithm": true, "EncryptionContext": true,
+	"ExpirationModel": true, "ImportType": true, "IncludeKeyMaterial": true,
+	"KeyAgreementAlgorithm": true, "KeyId": true, "KeyMaterialDescription": true,
+	"KeyMaterialId": true, "KeyPairSpec": true, "KeySpec": true, "KeyUsage": true, "Limit": true,
+	"MacAlgorithm": true, "Marker": true, "MessageType": true, "MultiRegion": true,
+	"NumberOfBytes": true, "Origin": true, "PendingWindowInDays": true, "Policy": true,
+	"PolicyName": true, "RotationPeriodInDays": true, "SigningAlgorithm": true,
+	"SourceEncryptionAlgorithm": true, "SourceEncryptionContext": true, "SourceKeyId": true,
+	"TagKeys": true, "Tags": true, "TargetKeyId": true, "ValidTo": true,
+	"WrappingAlgorithm": true, "WrappingKeySpec": true, "XksKeyId": true,
+	"GranteePrincipal": true, "RetiringPrincipal": true, "Operations": true,
+	"Constraints": true, "Name": true, "GrantId": true, "ReplicaRegion": true,
+	"PrimaryRegion": true, "EncapsulationAlgorithm": true,
+}
+
+type loggedField struct {
+	index int
+	name  string // camelCase
+}
+
+var loggedFields sync.Map // reflect.Type -> []loggedField
+
+func fieldsOf(t reflect.Type) []loggedField {
+	if f, ok := loggedFields.Load(t); ok {
+		return f.([]loggedField)
+	}
+	var fs []loggedField
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" {
+			name = sf.Name
+		}
+		if loggedMembers[name] {
+			fs = append(fs, loggedField{i, strings.ToLower(name[:1]) + name[1:]})
+		}
+	}
+	loggedFields.Store(t, fs)
+	return fs
+}
+
+func reflectParams(in any) json.RawMessage {
+	v := reflect.ValueOf(in)
+	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	v = v.Elem()
+	m := map[string]json.RawMessage{}
+	for _, f := range fieldsOf(v.Type()) {
+		fv := v.Field(f.index)
+		if fv.IsZero() {
+			continue
+		}
+		var b []byte
+		var err error
+		if fv.Kind() == reflect.Map {
+			b, err = json.Marshal(fv.Interface()) // context keys keep their case
+		} else {
+			b, err = audit.CamelJSON(fv.Interface())
+		}
+		if err == nil {
+			m[f.name] = json.RawMessage(b)
+		}
+	}
+	if len(m) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,215 @@
+package audit
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// HashSize is the size of a chain hash.
+const HashSize = sha256.Size
+
+// Genesis is the prev_hash of sequence number 1: 32 zero bytes.
+var Genesis = make([]byte, HashSize)
+
+// Link returns the hash of the event with sequence number seq whose
+// canonical bytes are event and whose predecessor's hash is prev:
+//
+//	SHA-256(prev || uint64be(seq) || event)
+func Link(prev []byte, seq int64, event []byte) []byte {
+	h := sha256.New()
+	h.Write(prev)
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(seq))
+	h.Write(b[:])
+	h.Write(event)
+	return h.Sum(make([]byte, 0, HashSize))
+}
+
+// Record is one stored event: its place in the chain and the columns that
+// queries filter on, all derived from Event.
+type Record struct {
+	Seq       int64
+	Time      time.Time
+	Account   string
+	EventName string
+	// KeyARNs are the resources' ARNs, comma-separated.
+	KeyARNs   string
+	Principal string
+	ErrorCode string
+	// Event is the canonical encoding; Hash covers exactly these bytes.
+	Event    []byte
+	PrevHash []byte
+	Hash     []byte
+}
+
+// NewRecord returns the record for ev at seq after prev: it encodes ev and
+// links it. The store calls it under its chain-head lock.
+func NewRecord(ev *Event, seq int64, prev []byte) Record {
+	b := ev.encoded()
+	r := Record{
+		Seq:       seq,
+		Time:      ev.EventTime.UTC().Truncate(time.Second),
+		Account:   ev.RecipientAccountID,
+		EventName: ev.EventName,
+		Principal: ev.UserIdentity.ARN,
+		ErrorCode: ev.ErrorCode,
+		Event:     b,
+		PrevHash:  prev,
+		Hash:      Link(prev, seq, b),
+	}
+	switch len(ev.Resources) {
+	case 0:
+	case 1:
+		r.KeyARNs = ev.Resources[0].ARN
+	default:
+		arns := make([]string, len(ev.Resources))
+		for i, x := range ev.Resources {
+			arns[i] = x.ARN
+		}
+		r.KeyARNs = strings.Join(arns, ",")
+	}
+	return r
+}
+
+// Head names the end of a chain: the last sequence number and its hash.
+// The zero Head is the empty chain.
+type Head struct {
+	Seq  int64
+	Hash []byte
+}
+
+// String formats h as SEQ:HEX, the form `trent audit head` prints.
+func (h Head) String() string {
+	if h.Seq == 0 {
+		return "0:" + hex.EncodeToString(Genesis)
+	}
+	return strconv.FormatInt(h.Seq, 10) + ":" + hex.EncodeToString(h.Hash)
+}
+
+// ParseHead parses SEQ:HEX.
+func ParseHead(s string) (Head, error) {
+	a, b, ok := strings.Cut(s, ":")
+	if !ok {
+		return Head{}, fmt.Errorf("audit head %q: want SEQ:HASH", s)
+	}
+	seq, err := strconv.ParseInt(a, 10, 64)
+	if err != nil || seq < 0 {
+		return Head{}, fmt.Errorf("audit head %q: bad sequence number", s)
+	}
+	h, err := hex.DecodeString(b)
+	if err != nil || len(h) != HashSize {
+		return Head{}, fmt.Errorf("audit head %q: hash must be %d hex bytes", s, HashSize)
+	}
+	return Head{Seq: seq, Hash: h}, nil
+}
+
+// Digest is a signed statement that the chain's event ToSeq has hash
+// Hash, covering the events FromSeq..ToSeq since the previous digest.
+// MAC is HMAC-SHA256 under the audit key (derived from the root of trust,
+// never stored), so write access to the database is not enough to forge
+// one.
+type Digest struct {
+	FromSeq, ToSeq int64
+	Hash           []byte
+	Time           time.Time
+	MAC            []byte
+}
+
+// Checkpoint is where a pruned chain starts: the last pruned event's
+// sequence number and hash, signed like a digest.
+type Checkpoint struct {
+	Seq  int64
+	Hash []byte
+	Time time.Time
+	MAC  []byte
+}
+
+// macInput is the signed bytes of a digest or checkpoint: a label, the
+// sequence numbers, the hash and the time, fixed-width.
+func macInput(label string, from, to int64, hash []byte, t time.Time) []byte {
+	b := make([]byte, 0, len(label)+1+8*3+len(hash))
+	b = append(b, label...)
+	b = append(b, 0)
+	b = binary.BigEndian.AppendUint64(b, uint64(from))
+	b = binary.BigEndian.AppendUint64(b, uint64(to))
+	b = binary.BigEndian.AppendUint64(b, uint64(t.UnixNano()))
+	return append(b, hash...)
+}
+
+func mac(key, msg []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(msg)
+	return m.Sum(nil)
+}
+
+// Sign sets d.MAC under key.
+func (d *Digest) Sign(key []byte) {
+	d.MAC = mac(key, macInput("trent audit digest v1", d.FromSeq, d.ToSeq, d.Hash, d.Time))
+}
+
+// Valid reports whether d.MAC is right for key (constant time).
+func (d *Digest) Valid(key []byte) bool {
+	return hmac.Equal(d.MAC, mac(key, macInput("trent audit digest v1", d.FromSeq, d.ToSeq, d.Hash, d.Time)))
+}
+
+// Sign sets c.MAC under key.
+func (c *Checkpoint) Sign(key []byte) {
+	c.MAC = mac(key, macInput("trent audit checkpoint v1", 0, c.Seq, c.Hash, c.Time))
+}
+
+// Valid reports whether c.MAC is right for key (constant time).
+func (c *Checkpoint) Valid(key []byte) bool {
+	return hmac.Equal(c.MAC, mac(key, macInput("trent audit checkpoint v1", 0, c.Seq, c.Hash, c.Time)))
+}
+
+// Query selects events for listing. Zero fields do not filter.
+type Query struct {
+	Account   string
+	Start     time.Time // eventTime at or after
+	End       time.Time // eventTime before
+	EventName string
+	KeyARN    string // one of the event's resources
+	Principal string
+	ErrorCode string
+	// BeforeSeq, when positive, returns only events with a smaller
+	// sequence number (pagination, newest first).
+	BeforeSeq int64
+	// Ascending lists oldest first (from AfterSeq); otherwise newest first.
+	Ascending bool
+	AfterSeq  int64
+	Limit     int // at least 1
+}
+
+// Log is the audit store: the chain, its digests and checkpoint. The
+// store's own write transactions also append (see Pending). Implementations
+// are safe for concurrent use, also by several processes sharing a
+// database, which all extend the one chain.
+type Log interface {
+	// AppendAudit links evs, in order, to the chain head and stores them
+	// in one transaction, under the head's lock. It returns the new head.
+	// On error nothing is stored.
+	AppendAudit(ctx context.Context, evs []*Event) (Head, error)
+	// AuditHead returns the stored head (the zero Head for an empty chain).
+	AuditHead(ctx context.Context) (Head, error)
+	// AuditRecords returns up to limit records with Seq > after, in order.
+	AuditRecords(ctx context.Context, after int64, limit int) ([]Record, error)
+	// QueryAudit returns records matching q.
+	QueryAudit(ctx context.Context, q Query) ([]Record, error)
+	// AddAuditDigest stores a digest.
+	AddAuditDigest(ctx context.Context, d Digest) error
+	// AuditDigests returns every digest ordered by ToSeq.
+	AuditDigests(ctx context.Context) ([]Digest, error)
+	// PruneAudit deletes the records with Seq <= c.Seq, the digests they
+	// alone cover, and stores c as the checkpoint, in one transaction. c.Seq
+	// must be a stored record's sequence number and c.Hash its hash.
+	PruneAudit(ctx context.Context, c Checkpoint) error
+	// AuditCheckpoint returns the checkpoint, ok false if none.
+	AuditCheckpoint(ctx context.Context) (c Checkpoint, ok bool, err error)
+}

@@ -1,0 +1,308 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Appender is what the Writer needs of the store.
+type Appender interface {
+	AppendAudit(ctx context.Context, evs []*Event) (Head, error)
+	AuditHead(ctx context.Context) (Head, error)
+	AddAuditDigest(ctx context.Context, d Digest) error
+	AuditDigests(ctx context.Context) ([]Digest, error)
+}
+
+// WriterConfig configures a Writer.
+type WriterConfig struct {
+	Store  Appender
+	Logger *slog.Logger
+	// DigestKey signs digests (keyring.AuditKey); nil writes none.
+	DigestKey []byte
+	// DigestEvery and DigestInterval: a digest is written when this many
+	// events have been appended since the last one, or this much time has
+	// passed and there are new events. Zero means 10,000 and one minute.
+	DigestEvery    int64
+	DigestInterval time.Duration
+	// MaxBatch bounds the events of one transaction; zero means 2,048.
+	MaxBatch int
+	// Yields bounds how many times the writer lets other goroutines run
+	// to gather a larger batch before it commits; zero means 4.
+	Yields int
+	// Now is the clock for digests; nil means time.Now.
+	Now func() time.Time
+}
+
+// Writer is the group-commit appender. Append blocks until its event is
+// committed; events that arrive while a commit is in flight go into the
+// next transaction together, so a burst costs one fsync. It is safe for
+// concurrent use; Close stops it.
+type Writer struct {
+	cfg  WriterConfig
+	reqs chan *request
+	quit chan struct{}
+	done chan struct{}
+	once sync.Once
+
+	failure atomic.Pointer[string] // why the last commit failed; nil after a success
+
+	batches, events atomic.Int64
+	maxBatch        atomic.Int64
+	commitNanos     atomic.Int64
+
+	// owned by the loop goroutine
+	lastDigestSeq  int64
+	lastDigestTime time.Time
+}
+
+type request struct {
+	ev   *Event
+	done chan error
+}
+
+var requests = sync.Pool{New: func() any { return &request{done: make(chan error, 1)} }}
+
+// NewWriter starts a Writer. It reads the last digest so that digests
+// continue where they stopped.
+func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.DigestEvery <= 0 {
+		cfg.DigestEvery = 10000
+	}
+	if cfg.DigestInterval <= 0 {
+		cfg.DigestInterval = time.Minute
+	}
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 2048
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Yields <= 0 {
+		cfg.Yields = 4
+	}
+	w := &Writer{cfg: cfg, reqs: make(chan *request, 8192), quit: make(chan struct{}), done: make(chan struct{})}
+	ds, err := cfg.Store.AuditDigests(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("read audit digests: %w", err)
+	}
+	for _, d := range ds {
+		w.lastDigestSeq = max(w.lastDigestSeq, d.ToSeq)
+	}
+	w.lastDigestTime = cfg.Now()
+	go w.loop()
+	return w, nil
+}
+
+// Append appends ev and returns once it is durably committed, or an error
+// wrapping ErrUnavailable (ErrClosed after Close). ctx bounds the wait
+// only: an event whose wait is cancelled may still be written.
+func (w *Writer) Append(ctx context.Context, ev *Event) error {
+	ev.Seal()
+	r := requests.Get().(*request)
+	r.ev = ev
+	select {
+	case w.reqs <- r:
+	case <-w.quit:
+		return ErrClosed
+	case <-ctx.Done():
+		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	}
+	select {
+	case err := <-r.done:
+		r.ev = nil
+		requests.Put(r)
+		return err
+	case <-w.done:
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	case <-ctx.Done():
+		// r is still the loop's; it is not returned to the pool.
+		return fmt.Errorf("%w: %w", ErrUnavailable, ctx.Err())
+	}
+}
+
+// Err returns why the audit log is not writable (the last commit failed),
+// or nil. /readyz reports it.
+func (w *Writer) Err() error {
+	if p := w.failure.Load(); p != nil {
+		return fmt.Errorf("%w: %s", ErrUnavailable, *p)
+	}
+	return nil
+}
+
+// Stats are the Writer's counters since it started.
+type Stats struct {
+	Batches, Events, MaxBatch int64
+	// CommitTime is the time spent in the store's append transactions.
+	CommitTime time.Duration
+}
+
+// Stats returns the counters: transactions, events and the largest batch.
+func (w *Writer) Stats() Stats {
+	return Stats{Batches: w.batches.Load(), Events: w.events.Load(), MaxBatch: w.maxBatch.Load(), CommitTime: time.Duration(w.commitNanos.Load())}
+}
+
+// Close stops the writer after the events already queued are committed.
+func (w *Writer) Close() {
+	w.once.Do(func() { close(w.quit) })
+	<-w.done
+}
+
+func (w *Writer) loop() {
+	defer close(w.done)
+	tick := time.NewTicker(w.cfg.DigestInterval)
+	defer tick.Stop()
+	batch := make([]*request, 0, w.cfg.MaxBatch)
+	evs := make([]*Event, 0, w.cfg.MaxBatch)
+	for {
+		select {
+		case r := <-w.reqs:
+			batch = append(batch[:0], r)
+		case <-tick.C:
+			w.maybeDigest(true, Head{})
+			continue
+		case <-w.quit:
+			// Commit what is queued, then refuse.
+			for {
+				select {
+				case r := <-w.reqs:
+					batch = append(batch[:0], r)
+					w.drain(&batch)
+					w.commit(batch, evs)
+				default:
+					return
+				}
+			}
+		}
+		// Let the request goroutines that are running now finish and
+		// queue their events, so that they share this transaction: yield
+		// while events keep arriving, a few times at most. A larger batch
+		// costs less per event (the commit, its fsync and its pages are
+		// shared), which under load is what bounds throughput.
+		for range w.cfg.Yields {
+			n := len(batch)
+			runtime.Gosched()
+			w.drain(&batch)
+			if len(batch) == n || len(batch) >= w.cfg.MaxBatch {
+				break
+			}
+		}
+		w.commit(batch, evs)
+	}
+}
+
+// drain adds the requests already waiting, up to MaxBatch.
+func (w *Writer) drain(batch *[]*request) {
+	for len(*batch) < w.cfg.MaxBatch {
+		select {
+		case r := <-w.reqs:
+			*batch = append(*batch, r)
+		default:
+			return
+		}
+	}
+}
+
+func (w *Writer) commit(batch []*request, evs []*Event) {
+	evs = evs[:0]
+	for _, r := range batch {
+		evs = append(evs, r.ev)
+	}
+	start := time.Now()
+	head, err := w.cfg.Store.AppendAudit(context.Background(), evs)
+	w.commitNanos.Add(int64(time.Since(start)))
+	if err != nil {
+		msg := err.Error()
+		w.failure.Store(&msg)
+		w.cfg.Logger.Error("audit log write failed: requests fail until it recovers", "events", len(evs), "err", err)
+		err = fmt.Errorf("%w: %w", ErrUnavailable, err)
+	} else {
+		if w.failure.Load() != nil {
+			w.failure.Store(nil)
+			w.cfg.Logger.Info("audit log writable again")
+		}
+		w.batches.Add(1)
+		w.events.Add(int64(len(evs)))
+		if n := int64(len(evs)); n > w.maxBatch.Load() {
+			w.maxBatch.Store(n)
+		}
+	}
+	for _, r := range batch {
+		r.done <- err
+	}
+	clear(evs)
+	if err == nil {
+		w.maybeDigest(false, head)
+	}
+}
+
+// maybeDigest writes a digest when DigestEvery events have been appended
+// since the last, or (onTick) when DigestInterval has passed and the chain
+// has grown. head is the chain head after the last commit, or zero to
+// read it.
+func (w *Writer) maybeDigest(onTick bool, head Head) {
+	if w.cfg.DigestKey == nil {
+		return
+	}
+	now := w.cfg.Now()
+	if head.Seq == 0 {
+		if !onTick || now.Sub(w.lastDigestTime) < w.cfg.DigestInterval {
+			return
+		}
+		h, err := w.cfg.Store.AuditHead(context.Background())
+		if err != nil {
+			w.cfg.Logger.Error("audit digest: read head", "err", err)
+			return
+		}
+		head = h
+	} else if head.Seq-w.lastDigestSeq < w.cfg.DigestEvery {
+		return
+	}
+	if head.Seq <= w.lastDigestSeq {
+		return
+	}
+	d := Digest{FromSeq: w.lastDigestSeq + 1, ToSeq: head.Seq, Hash: head.Hash, Time: now.UTC()}
+	d.Sign(w.cfg.DigestKey)
+	if err := w.cfg.Store.AddAuditDigest(context.Background(), d); err != nil {
+		w.cfg.Logger.Error("audit digest write failed", "err", err)
+		return
+	}
+	w.lastDigestSeq, w.lastDigestTime = head.Seq, now
+}
+
+// WriteDigest writes a digest of everything up to the current head now,
+// whatever the schedule (for shutdown and tests). It is not safe to call
+// concurrently with a running Writer's own digests; it is for stopped
+// writers and tools.
+func WriteDigest(ctx context.Context, st Appender, key []byte, now time.Time) (Digest, error) {
+	ds, err := st.AuditDigests(ctx)
+	if err != nil {
+		return Digest{}, err
+	}
+	var last int64
+	for _, d := range ds {
+		last = max(last, d.ToSeq)
+	}
+	head, err := st.AuditHead(ctx)
+	if err != nil {
+		return Digest{}, err
+	}
+	if head.Seq <= last {
+		return Digest{}, nil
+	}
+	d := Digest{FromSeq: last + 1, ToSeq: head.Seq, Hash: head.Hash, Time: now.UTC()}
+	d.Sign(key)
+	return d, st.AddAuditDigest(ctx, d)
+}

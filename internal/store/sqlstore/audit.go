@@ -1,0 +1,453 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/trentkms/trent/internal/audit"
+)
+
+// The audit chain. Every append reads the chain head under a lock and
+// extends it, so processes sharing a database extend one chain and
+// sequence numbers are dense and in commit order. On PostgreSQL the lock
+// is SELECT ... FOR UPDATE on the one-row audit_head, which the append
+// then updates. On SQLite write transactions are serialised already
+// (BEGIN IMMEDIATE), and the head is read from the last event instead:
+// updating a head row would add a page to every commit.
+
+const auditCols = `seq, at, account, event_name, key_arns, principal, error_code, event, prev_hash, hash`
+
+// auditInsertRows is the most rows one INSERT statement carries.
+const auditInsertRows = 64
+
+type auditStmtKey struct {
+	rows int    // an INSERT of this many rows, or 0 for the statement named by sql
+	sql  string // a fixed statement
+}
+
+// auditInsert returns the INSERT of n rows. SQLite gets anonymous ?
+// placeholders: it resolves each numbered $N by a linear search of the
+// names seen so far, which makes a statement with hundreds of them
+// spend most of its time parsing.
+func (s *DB) auditInsert(n int) string {
+	question := s.d.Name == "sqlite"
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_events (` + auditCols + `) VALUES `)
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			if question {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(i*10 + j + 1))
+			}
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// auditStmt returns a prepared statement: the INSERT of rows rows, or
+// query. database/sql prepares it once per connection and reuses it
+// inside transactions.
+func (s *DB) auditStmt(ctx context.Context, rows int, query string) (*sql.Stmt, error) {
+	k := auditStmtKey{rows, query}
+	if st, ok := s.auditStmts.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	if rows > 0 {
+		query = s.auditInsert(rows)
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare audit statement: %w", err)
+	}
+	if prev, loaded := s.auditStmts.LoadOrStore(k, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
+}
+
+const (
+	sqlHeadForUpdate = `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`
+	sqlHeadUpdate    = `UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1`
+	sqlLastEvent     = `SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1`
+)
+
+// headRow reports whether the engine keeps the head in audit_head.
+func (s *DB) headRow() bool { return s.d.Name != "sqlite" }
+
+// readHead reads the chain head inside tx (under the lock on PostgreSQL).
+func (s *DB) readHead(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, lock bool) (audit.Head, error) {
+	var head audit.Head
+	query := sqlLastEvent
+	if s.headRow() {
+		query = `SELECT seq, hash FROM audit_head WHERE id = 1`
+		if lock {
+			query = sqlHeadForUpdate
+		}
+	}
+	err := q.QueryRowContext(ctx, query).Scan(&head.Seq, &head.Hash)
+	if errors.Is(err, sql.ErrNoRows) && !s.headRow() {
+		// No event: the chain is empty or pruned to its checkpoint.
+		var c audit.Checkpoint
+		err = q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_checkpoint WHERE id = 1`).Scan(&c.Seq, &c.Hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return audit.Head{}, nil
+		}
+		head = audit.Head{Seq: c.Seq, Hash: c.Hash}
+	}
+	if err != nil {
+		return audit.Head{}, fmt.Errorf("read audit head: %w", err)
+	}
+	if head.Seq == 0 {
+		head.Hash = nil
+	}
+	return head, nil
+}
+
+// prepareAudit prepares, outside any transaction, the statements an
+// append of n events uses: preparing them inside one would take a second
+// connection from the pool while the transaction holds the head's lock,
+// which deadlocks once every connection is a transaction waiting for it.
+func (s *DB) prepareAudit(ctx context.Context, n int) error {
+	queries := []string{sqlLastEvent}
+	if s.headRow() {
+		queries = []string{sqlHeadForUpdate, sqlHeadUpdate}
+	}
+	for _, q := range queries {
+		if _, err := s.auditStmt(ctx, 0, q); err != nil {
+			return err
+		}
+	}
+	if n >= auditInsertRows {
+		if _, err := s.auditStmt(ctx, auditInsertRows, ""); err != nil {
+			return err
+		}
+	}
+	if n%auditInsertRows > 0 {
+		if _, err := s.auditStmt(ctx, n%auditInsertRows, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// appendAudit links evs to the head and inserts them inside tx. The
+// caller has called prepareAudit(len(evs)) first.
+func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, evs []*audit.Event) (audit.Head, error) {
+	var head audit.Head
+	if s.headRow() {
+		st, err := s.auditStmt(ctx, 0, sqlHeadForUpdate)
+		if err != nil {
+			return audit.Head{}, err
+		}
+		err = tx.StmtContext(ctx, st).QueryRowContext(ctx).Scan(&head.Seq, &head.Hash)
+		if err != nil {
+			return audit.Head{}, fmt.Errorf("read audit head: %w", err)
+		}
+	} else {
+		st, err := s.auditStmt(ctx, 0, sqlLastEvent)
+		if err != nil {
+			return audit.Head{}, err
+		}
+		err = tx.StmtContext(ctx, st).QueryRowContext(ctx).Scan(&head.Seq, &head.Hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			head, err = s.readHead(ctx, tx, true)
+		}
+		if err != nil {
+			return audit.Head{}, fmt.Errorf("read audit head: %w", err)
+		}
+	}
+	if len(head.Hash) == 0 {
+		head.Hash = audit.Genesis
+	}
+	args := make([]any, 0, 10*min(len(evs), auditInsertRows))
+	for start := 0; start < len(evs); {
+		n := min(len(evs)-start, auditInsertRows)
+		args = args[:0]
+		for _, ev := range evs[start : start+n] {
+			r := audit.NewRecord(ev, head.Seq+1, head.Hash)
+			args = append(args, r.Seq, nanos(r.Time), r.Account, r.EventName, r.KeyARNs, r.Principal, r.ErrorCode, r.Event, r.PrevHash, r.Hash)
+			head = audit.Head{Seq: r.Seq, Hash: r.Hash}
+		}
+		stmt, err := s.auditStmt(ctx, n, "")
+		if err != nil {
+			return audit.Head{}, err
+		}
+		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
+			return audit.Head{}, fmt.Errorf("insert audit events: %w", err)
+		}
+		start += n
+	}
+	if s.headRow() {
+		st, err := s.auditStmt(ctx, 0, sqlHeadUpdate)
+		if err != nil {
+			return audit.Head{}, err
+		}
+		if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, head.Seq, head.Hash); err != nil {
+			return audit.Head{}, fmt.Errorf("update audit head: %w", err)
+		}
+	}
+	return head, nil
+}
+
+// auditTimeSlack is how far an event's time may be from the times of its
+// neighbours in the chain: eventTime is when the request arrived, and a
+// request lasts at most the server's write timeout (30 s) before its
+// event is appended.
+const auditTimeSlack = 2 * time.Minute
+
+// seqFrom returns a sequence number before which no event has a time at
+// or after t (0 when there is none): a binary search on seq, widened by
+// auditTimeSlack, since times follow seq only that closely.
+func (s *DB) seqFrom(ctx context.Context, t time.Time) (int64, error) {
+	var lo, hi int64
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM audit_events`).Scan(&lo, &hi)
+	if err != nil || hi == 0 {
+		return 0, err
+	}
+	target := nanos(t.Add(-auditTimeSlack))
+	// Find the first seq whose time is at or after target; seq may have
+	// gaps (a damaged log), so each probe takes the next existing row.
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		var seq, at int64
+		err := s.db.QueryRowContext(ctx, `SELECT seq, at FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT 1`, mid).Scan(&seq, &at)
+		if err != nil {
+			return 0, fmt.Errorf("search audit events by time: %w", err)
+		}
+		if at >= target {
+			hi = mid
+		} else {
+			lo = seq + 1
+		}
+	}
+	return lo, nil
+}
+
+// AppendAudit implements audit.Log.
+func (s *DB) AppendAudit(ctx context.Context, evs []*audit.Event) (audit.Head, error) {
+	var head audit.Head
+	if err := s.prepareAudit(ctx, len(evs)); err != nil {
+		return audit.Head{}, err
+	}
+	err := s.rawTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		head, err = s.appendAudit(ctx, tx, evs)
+		return err
+	})
+	return head, err
+}
+
+// AuditHead implements audit.Log.
+func (s *DB) AuditHead(ctx context.Context) (audit.Head, error) {
+	return s.readHead(ctx, s.db, false)
+}
+
+func scanAudit(rows *sql.Rows) ([]audit.Record, error) {
+	defer rows.Close()
+	var out []audit.Record
+	for rows.Next() {
+		var r audit.Record
+		var at int64
+		if err := rows.Scan(&r.Seq, &at, &r.Account, &r.EventName, &r.KeyARNs, &r.Principal, &r.ErrorCode, &r.Event, &r.PrevHash, &r.Hash); err != nil {
+			return nil, fmt.Errorf("read audit events: %w", err)
+		}
+		r.Time = fromNanos(at)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read audit events: %w", err)
+	}
+	return out, nil
+}
+
+// AuditRecords implements audit.Log.
+func (s *DB) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
+	if err := checkLimit(limit); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read audit events: %w", err)
+	}
+	return scanAudit(rows)
+}
+
+// QueryAudit implements audit.Log.
+func (s *DB) QueryAudit(ctx context.Context, q audit.Query) ([]audit.Record, error) {
+	if err := checkLimit(q.Limit); err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
+	}
+	if q.Account != "" {
+		add("account = ?", q.Account)
+	}
+	if !q.Start.IsZero() {
+		add("at >= ?", nanos(q.Start))
+		from, err := s.seqFrom(ctx, q.Start)
+		if err != nil {
+			return nil, err
+		}
+		if from > 0 {
+			add("seq >= ?", from)
+		}
+	}
+	if !q.End.IsZero() {
+		add("at < ?", nanos(q.End))
+		to, err := s.seqFrom(ctx, q.End.Add(2*auditTimeSlack))
+		if err != nil {
+			return nil, err
+		}
+		if to > 0 {
+			add("seq <= ?", to)
+		}
+	}
+	if q.EventName != "" {
+		add("event_name = ?", q.EventName)
+	}
+	if q.KeyARN != "" {
+		add("(key_arns = ? OR ',' || key_arns || ',' LIKE '%,' || ? || ',%')", q.KeyARN)
+	}
+	if q.Principal != "" {
+		add("principal = ?", q.Principal)
+	}
+	if q.ErrorCode != "" {
+		add("error_code = ?", q.ErrorCode)
+	}
+	order := "DESC"
+	if q.Ascending {
+		order = "ASC"
+		if q.AfterSeq > 0 {
+			add("seq > ?", q.AfterSeq)
+		}
+	} else if q.BeforeSeq > 0 {
+		add("seq < ?", q.BeforeSeq)
+	}
+	sqlText := `SELECT ` + auditCols + ` FROM audit_events`
+	if len(where) > 0 {
+		sqlText += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, q.Limit)
+	sqlText += ` ORDER BY seq ` + order + ` LIMIT $` + strconv.Itoa(len(args))
+	rows, err := s.db.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query audit events: %w", err)
+	}
+	recs, err := scanAudit(rows)
+	if err != nil || q.KeyARN == "" {
+		return recs, err
+	}
+	// LIKE treats _ as a wildcard: keep exact matches only.
+	out := recs[:0]
+	for _, r := range recs {
+		for _, a := range strings.Split(r.KeyARNs, ",") {
+			if a == q.KeyARN {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// AddAuditDigest implements audit.Log.
+func (s *DB) AddAuditDigest(ctx context.Context, d audit.Digest) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_digests (from_seq, to_seq, hash, at, mac) VALUES ($1, $2, $3, $4, $5)`,
+		d.FromSeq, d.ToSeq, d.Hash, nanos(d.Time), d.MAC)
+	if err != nil {
+		return fmt.Errorf("insert audit digest: %w", err)
+	}
+	return nil
+}
+
+// AuditDigests implements audit.Log.
+func (s *DB) AuditDigests(ctx context.Context) ([]audit.Digest, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT from_seq, to_seq, hash, at, mac FROM audit_digests ORDER BY to_seq, id`)
+	if err != nil {
+		return nil, fmt.Errorf("read audit digests: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Digest
+	for rows.Next() {
+		var d audit.Digest
+		var at int64
+		if err := rows.Scan(&d.FromSeq, &d.ToSeq, &d.Hash, &at, &d.MAC); err != nil {
+			return nil, fmt.Errorf("read audit digests: %w", err)
+		}
+		d.Time = fromNanos(at)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read audit digests: %w", err)
+	}
+	return out, nil
+}
+
+// errBadCheckpoint is returned by PruneAudit for a checkpoint that does not
+// name a stored event.
+var errBadCheckpoint = errors.New("checkpoint does not name a stored audit event")
+
+// PruneAudit implements audit.Log.
+func (s *DB) PruneAudit(ctx context.Context, c audit.Checkpoint) error {
+	return s.rawTx(ctx, func(tx *sql.Tx) error {
+		var hash []byte
+		err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE seq = $1`, c.Seq).Scan(&hash)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && string(hash) != string(c.Hash) {
+			return fmt.Errorf("prune audit log to %d: %w", c.Seq, errBadCheckpoint)
+		}
+		if err != nil {
+			return fmt.Errorf("prune audit log: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_events WHERE seq <= $1`, c.Seq); err != nil {
+			return fmt.Errorf("prune audit events: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_digests WHERE to_seq < $1`, c.Seq); err != nil {
+			return fmt.Errorf("prune audit digests: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_checkpoint`); err != nil {
+			return fmt.Errorf("replace audit checkpoint: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoint (id, seq, hash, at, mac) VALUES (1, $1, $2, $3, $4)`,
+			c.Seq, c.Hash, nanos(c.Time), c.MAC); err != nil {
+			return fmt.Errorf("write audit checkpoint: %w", err)
+		}
+		return nil
+	})
+}
+
+// AuditCheckpoint implements audit.Log.
+func (s *DB) AuditCheckpoint(ctx context.Context) (audit.Checkpoint, bool, error) {
+	var c audit.Checkpoint
+	var at int64
+	err := s.db.QueryRowContext(ctx, `SELECT seq, hash, at, mac FROM audit_checkpoint WHERE id = 1`).Scan(&c.Seq, &c.Hash, &at, &c.MAC)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return audit.Checkpoint{}, false, fmt.Errorf("read audit checkpoint: %w", err)
+	}
+	c.Time = fromNanos(at)
+	return c, true, nil
+}
