@@ -591,6 +591,7 @@ func BenchmarkEncryptAudit(b *testing.B) {
 				st := f.w.Stats()
 				if st.Batches > 0 {
 					b.ReportMetric(float64(st.Events)/float64(st.Batches), "events/batch")
+					b.ReportMetric(float64(st.CommitTime.Microseconds())/float64(st.Batches), "µs/commit")
 				}
 			}
 		})

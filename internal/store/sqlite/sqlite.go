@@ -29,6 +29,9 @@ var Pragmas = []string{
 	"synchronous(FULL)",
 	"foreign_keys(1)",
 	"secure_delete(1)",
+	// Checkpoints run in the background (checkpointLoop), not inside the
+	// commit that crosses the threshold.
+	"wal_autocheckpoint(0)",
 }
 
 // maxConns bounds the pool. SQLite has one writer at a time; the others are
@@ -104,6 +107,33 @@ func Dialect() sqlstore.Dialect {
 		IsUniqueViolation: isUniqueViolation,
 		Scrub:             checkpointTruncate,
 		Backup:            backup,
+		Maintain:          checkpointLoop,
+	}
+}
+
+// checkpointEvery is how often the background checkpoint runs.
+const checkpointEvery = 200 * time.Millisecond
+
+// checkpointLoop copies committed WAL frames into the database file every
+// checkpointEvery with a PASSIVE checkpoint, which neither waits for nor
+// blocks readers and writers; once every frame is copied, the next writer
+// starts the WAL from its beginning again, so it stays small. Doing this
+// here rather than in SQLite's automatic checkpoint keeps the copy and its
+// fsync out of the latency of the commit that would have triggered it, the
+// audit log's group commit above all.
+func checkpointLoop(ctx context.Context, db *sql.DB) {
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var busy, logFrames, done int64
+		// Errors (a closed database at shutdown, SQLITE_BUSY) leave the
+		// frames for the next round.
+		_ = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
 	}
 }
 

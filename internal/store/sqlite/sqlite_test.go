@@ -4,10 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
@@ -191,4 +194,44 @@ func TestAuditConformance(t *testing.T) {
 	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore {
 		return openTemp(t).(storetest.AuditStore)
 	})
+}
+
+// TestBackgroundCheckpoint checks that committed pages reach the database
+// file without any commit running a checkpoint (wal_autocheckpoint is 0):
+// the store's background loop copies them, and the WAL starts over.
+func TestBackgroundCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "trent.db")
+	s, err := sqlite.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var auto int
+	if err := s.SQL().QueryRowContext(t.Context(), "PRAGMA wal_autocheckpoint").Scan(&auto); err != nil || auto != 0 {
+		t.Fatalf("wal_autocheckpoint = %d, %v; want 0", auto, err)
+	}
+	before := fileSize(t, path)
+	for i := range 50 {
+		k := store.Key{Account: "111122223333", Region: "us-east-1", ID: fmt.Sprintf("key-%03d", i), Description: strings.Repeat("d", 2000),
+			KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "ENCRYPT_DECRYPT", Origin: "AWS_KMS", State: "Enabled", Policy: "{}", CreatedAt: time.Now()}
+		if err := s.CreateKey(t.Context(), k, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fileSize(t, path) < before+50*2000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file is %d bytes 10 s after the writes (was %d): no checkpoint ran", fileSize(t, path), before)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }

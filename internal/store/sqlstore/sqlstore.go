@@ -51,6 +51,11 @@ type Dialect struct {
 	Scrub func(ctx context.Context, db *sql.DB) error
 	// Backup writes a consistent copy to path, or is nil.
 	Backup func(ctx context.Context, db *sql.DB, path string) error
+	// Maintain, when set, runs in its own goroutine from Open until Close
+	// cancels ctx: the engine's housekeeping off the request path (SQLite:
+	// WAL checkpoints, which would otherwise run inside a committing
+	// transaction and add their writes and fsyncs to its latency).
+	Maintain func(ctx context.Context, db *sql.DB)
 }
 
 // DB is a store.Store backed by database/sql. It is safe for concurrent use.
@@ -59,6 +64,9 @@ type DB struct {
 	d  Dialect
 
 	auditStmts sync.Map // auditStmtKey -> *sql.Stmt, the audit log's prepared statements
+
+	stopMaintain context.CancelFunc // nil without Dialect.Maintain
+	maintained   chan struct{}      // closed when Maintain has returned
 }
 
 var (
@@ -79,6 +87,14 @@ func Open(ctx context.Context, db *sql.DB, d Dialect) (*DB, error) {
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
+	if d.Maintain != nil {
+		mctx, cancel := context.WithCancel(context.Background())
+		s.stopMaintain, s.maintained = cancel, make(chan struct{})
+		go func() {
+			defer close(s.maintained)
+			d.Maintain(mctx, db)
+		}()
+	}
 	return s, nil
 }
 
@@ -89,6 +105,10 @@ func (s *DB) SQL() *sql.DB { return s.db }
 func (s *DB) Close() error {
 	if s == nil {
 		return nil
+	}
+	if s.stopMaintain != nil {
+		s.stopMaintain()
+		<-s.maintained
 	}
 	s.auditStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 	return s.db.Close()
