@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"net/http"
@@ -8,8 +9,11 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
 )
 
@@ -249,10 +253,23 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID strin
 		return
 	}
 	action := params["Action"]
+	// Authenticated IAM and STS calls are audited as KMS calls are, under
+	// their own event source; a mutation's event commits in the
+	// transaction of its change (the store picks it up from the context).
+	ev := h.queryEvent(r, reqID, ns, action, p, &res, params)
+	if ev != nil {
+		r = r.WithContext(audit.NewContext(r.Context(), ev))
+	}
+	fail := func(qe queryError) {
+		if !h.finish(r.Context(), ev, &wireError{qe.code, qe.status, qe.message}) {
+			qe = errQueryInternal
+		}
+		writeQueryError(w, ns, reqID, qe)
+	}
 	op, ok := routes[action]
 	if !ok {
 		version := params["Version"]
-		writeQueryError(w, ns, reqID, queryError{"InvalidAction", 400, "Could not find operation " + action + " for version " + version, true})
+		fail(queryError{"InvalidAction", 400, "Could not find operation " + action + " for version " + version, true})
 		return
 	}
 	out, err := op(&queryCall{h: h, r: r, caller: p, res: &res, params: params})
@@ -261,13 +278,56 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID strin
 		if qe.status >= 500 {
 			h.log.ErrorContext(r.Context(), "request failed", "request_id", reqID, "action", action, "err", err)
 		}
-		writeQueryError(w, ns, reqID, qe)
+		fail(qe)
+		return
+	}
+	if !h.finish(r.Context(), ev, nil) {
+		writeQueryError(w, ns, reqID, errQueryInternal)
 		return
 	}
 	if out != nil {
 		setResultName(out, action+"Result")
 	}
 	writeQueryResult(w, ns, action, reqID, out)
+}
+
+// Event sources of the query-protocol services.
+const (
+	sourceIAM = "iam.amazonaws.com"
+	sourceSTS = "sts.amazonaws.com"
+)
+
+// queryLogged are the request parameters an IAM or STS event records, as
+// CloudTrail's requestParameters (lowerCamelCase). Nothing secret is
+// among them: secret access keys and session tokens appear only in
+// responses, which these events do not record.
+var queryLogged = []string{"UserName", "NewUserName", "Path", "PathPrefix", "RoleName", "PolicyName", "PolicyDocument",
+	"AssumeRolePolicyDocument", "AccessKeyId", "Status", "RoleArn", "RoleSessionName", "DurationSeconds", "MaxSessionDuration",
+	"Description", "Marker", "MaxItems"}
+
+// queryEvent returns the audit event of an authenticated IAM or STS call,
+// or nil without an audit log.
+func (h *Handler) queryEvent(r *http.Request, reqID, ns, action string, p *iam.Principal, res *sigv4.Result, params queryParams) *audit.Event {
+	if h.audit == nil {
+		return nil
+	}
+	src := sourceIAM
+	if ns == stsNamespace {
+		src = sourceSTS
+	}
+	c := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region, Principal: p}
+	ev := h.newEvent(r, reqID, src, action, &c, time.Now())
+	ev.ReadOnly = strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List")
+	rp := make(map[string]string)
+	for _, k := range queryLogged {
+		if v, ok := params[k]; ok {
+			rp[strings.ToLower(k[:1])+k[1:]] = v
+		}
+	}
+	if len(rp) > 0 {
+		ev.RequestParameters, _ = json.Marshal(rp)
+	}
+	return ev
 }
 
 // queryCall is one authenticated query-protocol call.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -219,4 +220,27 @@ func TestAccessControlSDK(t *testing.T) {
 	}
 	_, err = other.Decrypt(ctx, &kms.DecryptInput{KeyId: &arn, CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"stage": "dev"}})
 	denied(err, "second account after RetireGrant")
+
+	// IAM and STS calls are in the audit log under their own sources, with
+	// the caller's identity, and no secret is in any event.
+	args := []string{"audit", "list", "--data-dir", srv.DataDir}
+	if a := srv.Args(); slices.Contains(a, "--store") {
+		args = append(args, "--store", a[slices.Index(a, "--store")+1])
+	}
+	r := srv.Run(t, args...)
+	if r.ExitCode != 0 {
+		t.Fatalf("trent audit list: %s", r.Stderr)
+	}
+	for _, want := range []string{`"eventSource":"iam.amazonaws.com","eventName":"CreateUser"`, `"eventSource":"iam.amazonaws.com","eventName":"PutUserPolicy"`,
+		`"eventSource":"sts.amazonaws.com","eventName":"AssumeRole"`, `"eventName":"CreateGrant"`, `"eventName":"RetireGrant"`, `"errorCode":"AccessDeniedException"`} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("audit log has no event with %s", want)
+		}
+	}
+	for name, secret := range map[string]string{"secret access key": *ck.AccessKey.SecretAccessKey, "session secret": *ar.Credentials.SecretAccessKey,
+		"session token": *ar.Credentials.SessionToken, "grant token": *g.GrantToken} {
+		if strings.Contains(r.Stdout, secret) {
+			t.Errorf("the audit log holds the %s", name)
+		}
+	}
 }
