@@ -165,6 +165,16 @@ func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, ex
 // (wrapped; the wrong length for spec, not an RSA or EC key of spec);
 // ErrClosed. Safe for concurrent use.
 func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted []byte, now time.Time) (w Wrapped, materialID string, err error) {
+	return k.ImportMaterialPlaced(ref, spec, token, encrypted, now, nil)
+}
+
+// ImportMaterialPlaced is ImportMaterial for a key that holds several
+// materials: once the material is decrypted and its KeyMaterialId known
+// (which does not depend on ref.Version), place, if not nil, returns the
+// version the material is to be stored as, and the material is wrapped
+// for that version instead of ref.Version (which must still be non-zero).
+// An error from place is returned as it is, and nothing is wrapped.
+func (k *Keyring) ImportMaterialPlaced(ref MaterialRef, spec string, token, encrypted []byte, now time.Time, place func(materialID string) (uint32, error)) (w Wrapped, materialID string, err error) {
 	if !ref.valid() {
 		return nil, "", fmt.Errorf("keyring: import material %q: %w", ref.String(), ErrInvalidRef)
 	}
@@ -236,18 +246,28 @@ func (k *Keyring) ImportMaterial(ref MaterialRef, spec string, token, encrypted 
 		defer clear(scalar)
 		raw = scalar // the material ID and the stored form are of the scalar
 	}
-	if s == specSymmetricDefault {
-		if len(raw) != KeySize {
-			return nil, "", fmt.Errorf("keyring: %s key of %d bytes: %w", s, len(raw), ErrInvalidKeyMaterial)
+	if s == specSymmetricDefault && len(raw) != KeySize {
+		return nil, "", fmt.Errorf("keyring: %s key of %d bytes: %w", s, len(raw), ErrInvalidKeyMaterial)
+	}
+	id, err := k.importedMaterialID(ref, s, raw)
+	if err != nil {
+		return nil, "", err
+	}
+	if place != nil {
+		v, err := place(id)
+		if err != nil {
+			return nil, "", err
 		}
+		ref.Version = v
+		if !ref.valid() {
+			return nil, "", fmt.Errorf("keyring: import material %q: %w", ref.String(), ErrInvalidRef)
+		}
+	}
+	if s == specSymmetricDefault {
 		w, err = k.wrap(materialAAD(ref), raw)
 	} else {
 		w, err = k.wrapTyped(ref, s, raw)
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	id, err := k.importedMaterialID(ref, s, raw)
 	if err != nil {
 		return nil, "", err
 	}

@@ -214,3 +214,45 @@ func FuzzImportMaterial(f *testing.F) {
 		k.ImportMaterial(testRef, "HMAC_256", token, ct, importNow)
 	})
 }
+
+// TestImportMaterialPlaced: the material is wrapped for the version that
+// place chooses once it knows the material ID, which is the ID
+// ImportMaterial reports; place's error stops the import.
+func TestImportMaterialPlaced(t *testing.T) {
+	k, _ := newTestKeyring(t, Options{})
+	token, pub := importParams(t, k, testRef, "RSAES_OAEP_SHA_256")
+	raw := randBytes(t, KeySize)
+	enc := oaepWrap(t, sha256.New(), pub, raw)
+	_, wantID, err := k.ImportMaterial(testRef, "SYMMETRIC_DEFAULT", token, enc, importNow)
+	if err != nil {
+		t.Fatalf("ImportMaterial: %v", err)
+	}
+	var seen string
+	w, id, err := k.ImportMaterialPlaced(testRef, "SYMMETRIC_DEFAULT", token, enc, importNow, func(id string) (uint32, error) {
+		seen = id
+		return 7, nil
+	})
+	if err != nil || id != wantID || seen != wantID {
+		t.Fatalf("ImportMaterialPlaced = %q, %v (place saw %q); want %q", id, err, seen, wantID)
+	}
+	v7 := testRef
+	v7.Version = 7
+	key, err := k.unwrapMaterial(v7, w)
+	if err != nil {
+		t.Fatalf("placed material does not unwrap as version 7: %v", err)
+	}
+	if !bytes.Equal(key.bytes(), raw) {
+		t.Errorf("placed material differs from the imported key")
+	}
+	key.zero()
+	if _, err := k.unwrapMaterial(testRef, w); err == nil {
+		t.Errorf("placed material unwraps as version %d too", testRef.Version)
+	}
+	errPlace := errors.New("refused")
+	if _, _, err := k.ImportMaterialPlaced(testRef, "SYMMETRIC_DEFAULT", token, enc, importNow, func(string) (uint32, error) { return 0, errPlace }); !errors.Is(err, errPlace) {
+		t.Errorf("ImportMaterialPlaced with a refusing place: %v, want %v", err, errPlace)
+	}
+	if _, _, err := k.ImportMaterialPlaced(testRef, "SYMMETRIC_DEFAULT", token, enc, importNow, func(string) (uint32, error) { return 0, nil }); !errors.Is(err, ErrInvalidRef) {
+		t.Errorf("ImportMaterialPlaced to version 0: %v, want ErrInvalidRef", err)
+	}
+}

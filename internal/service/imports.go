@@ -151,11 +151,21 @@ func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *Get
 }
 
 // ImportKeyMaterial decrypts key material with an import token's wrapping
-// key and makes it the key's material (version 1): the key becomes
-// Enabled. The same material may be imported again, also after
-// DeleteImportedKeyMaterial, which revives ciphertexts made under it;
-// other material is refused with IncorrectKeyMaterialException. Importing
-// the material a key holds again only replaces the expiration model.
+// key and stores it, as AWS does since on-demand rotation of imported
+// material:
+//   - the first material a key gets becomes current (version 1) and the
+//     key Enabled;
+//   - ImportType NEW_KEY_MATERIAL (symmetric keys only) adds material that
+//     the key has never had as PENDING_ROTATION: RotateKeyOnDemand makes
+//     it current. One material may be pending at a time
+//     (KMSInvalidStateException, as AWS words it).
+//   - ImportType EXISTING_KEY_MATERIAL (the default once a key has
+//     material) re-imports material the key has, identified by its bytes
+//     and, when given, KeyMaterialId; other material is refused with
+//     IncorrectKeyMaterialException. It replaces that material's
+//     expiration (and description, when one is given), revives it after
+//     a deletion or expiry, and once every material the key is bound to
+//     is back, the key is Enabled again.
 func (s *Service) ImportKeyMaterial(ctx context.Context, c *Caller, in *ImportKeyMaterialInput) (*ImportKeyMaterialOutput, error) {
 	var v validation
 	keyIDField(&v, in.KeyId, "keyId")
@@ -171,6 +181,9 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, c *Caller, in *ImportKe
 	v.str(in.KeyMaterialId, "keyMaterialId", 64, 64)
 	if err := v.err(); err != nil {
 		return nil, err
+	}
+	if deref(in.ImportType) == importNew && in.KeyMaterialId != nil {
+		return nil, errorf(KindValidation, "A KeyMaterialId cannot be specified when the ImportType is NEW_KEY_MATERIAL.")
 	}
 	now := s.now().UTC()
 	model := ExpirationExpires
@@ -203,47 +216,170 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, c *Caller, in *ImportKe
 		if err := importKey(&k); err != nil {
 			return nil, err
 		}
-		if in.ImportType != nil && *in.ImportType == "NEW_KEY_MATERIAL" && k.ImportedMaterialID != "" {
-			return nil, errorf(KindUnsupportedOperation, "Importing NEW_KEY_MATERIAL into a key that already has key material is not supported by this server yet.")
-		}
-		wrapped, id, err := s.keyring.ImportMaterial(materialRef(&k, 1), k.KeySpec, in.ImportToken, in.EncryptedKeyMaterial, now)
-		if err != nil {
-			return nil, s.importError(ctx, &k, err)
-		}
-		if k.ImportedMaterialID != "" && id != k.ImportedMaterialID ||
-			in.KeyMaterialId != nil && *in.KeyMaterialId != id {
-			return nil, errorf(KindIncorrectKeyMaterial, "The key material in the request is not the same key material that was previously imported into this KMS key.")
-		}
-		k.ExpirationModel, k.ValidTo, k.ImportedMaterialID = model, validTo, id
-		var nk store.Key
-		var ms []store.KeyMaterial
-		if k.CurrentMaterial != 0 {
-			// The key holds this material already: only the expiration
-			// model changes.
-			nk, err = s.store.UpdateKey(ctx, k)
-		} else {
-			if k.State == StatePendingImport {
-				k.State = StateEnabled
-			}
-			m := store.KeyMaterial{Version: 1, MaterialID: id, Wrapped: wrapped, CreatedAt: now}
-			ms = []store.KeyMaterial{m}
-			nk, err = s.store.RotateKey(ctx, k, m)
-		}
-		if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrExists)) && attempt < 10 {
-			continue
-		}
+		arn := KeyARN(k.Region, k.Account, k.ID)
+		ms, err := s.store.KeyMaterials(ctx, k.Ref())
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, errorf(KindNotFound, "Key '%s' does not exist", KeyARN(k.Region, k.Account, k.ID))
+			return nil, errorf(KindNotFound, "Key '%s' does not exist", arn)
 		}
 		if err != nil {
 			return nil, s.internal(ctx, "ImportKeyMaterial", err)
 		}
-		s.cache.updated(nk, ms)
-		out := &ImportKeyMaterialOutput{KeyId: KeyARN(k.Region, k.Account, k.ID)}
+		typ := deref(in.ImportType)
+		if typ == "" {
+			typ = importExisting
+			if len(ms) == 0 && k.ImportedMaterialID == "" {
+				typ = importNew
+			}
+		}
+		if typ == importNew && len(ms) > 0 && k.KeySpec != SpecSymmetricDefault {
+			return nil, errorf(KindUnsupportedOperation, "New key material cannot be imported into %s: only symmetric encryption keys take more than one key material.", arn)
+		}
+		var placed store.KeyMaterial
+		place := func(id string) (uint32, error) {
+			if in.KeyMaterialId != nil && *in.KeyMaterialId != id {
+				return 0, errIncorrectMaterial
+			}
+			var maxV uint32
+			var found, pending *store.KeyMaterial
+			for i := range ms {
+				maxV = max(maxV, ms[i].Version)
+				if ms[i].MaterialID == id {
+					found = &ms[i]
+				}
+				if ms[i].Pending {
+					pending = &ms[i]
+				}
+			}
+			if typ == importExisting {
+				if found == nil {
+					return 0, errIncorrectMaterial
+				}
+				placed = *found
+				return found.Version, nil
+			}
+			if found != nil {
+				return 0, errorf(KindIncorrectKeyMaterial, "The key material in the request is already associated with %s. Import it again with ImportType EXISTING_KEY_MATERIAL.", arn)
+			}
+			if pending != nil {
+				return 0, errorf(KindInvalidState, "New key material (id: %s) cannot be imported into KMS key %s, because another key material (id: %s) is pending rotation.", id, k.ID, pending.MaterialID)
+			}
+			placed = store.KeyMaterial{Version: maxV + 1, MaterialID: id, CreatedAt: now, Pending: len(ms) > 0}
+			return maxV + 1, nil
+		}
+		wrapped, id, err := s.keyring.ImportMaterialPlaced(materialRef(&k, 1), k.KeySpec, in.ImportToken, in.EncryptedKeyMaterial, now, place)
+		var serr *Error
+		if errors.As(err, &serr) {
+			return nil, serr
+		}
+		if err != nil {
+			return nil, s.importError(ctx, &k, err)
+		}
+		m := placed
+		m.Wrapped, m.ExpirationModel, m.ValidTo = wrapped, model, validTo
+		if in.KeyMaterialDescription != nil {
+			m.Description = *in.KeyMaterialDescription
+		}
+		after := withMaterial(ms, m)
+		var nk store.Key
+		switch {
+		case len(ms) == 0: // the key's first material
+			if k.State == StatePendingImport {
+				k.State = StateEnabled
+			}
+			k.ImportedMaterialID, k.ExpirationModel, k.ValidTo = id, model, validTo
+			nk, err = s.store.RotateKey(ctx, k, m)
+		case typ == importNew:
+			nk, err = s.store.AddMaterial(ctx, k, m)
+		default:
+			if id == k.ImportedMaterialID {
+				k.ExpirationModel, k.ValidTo = model, validTo
+			}
+			settle(&k, after)
+			nk, err = s.store.UpdateMaterial(ctx, k, m)
+		}
+		if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrNotFound) && attempt == 0) && attempt < 10 {
+			continue
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errorf(KindNotFound, "Key '%s' does not exist", arn)
+		}
+		if err != nil {
+			return nil, s.internal(ctx, "ImportKeyMaterial", err)
+		}
+		s.cache.updated(nk, after)
+		out := &ImportKeyMaterialOutput{KeyId: arn}
 		if k.KeySpec == SpecSymmetricDefault {
 			out.KeyMaterialId = id
 		}
 		return out, nil
+	}
+}
+
+// ImportType values.
+const (
+	importNew      = "NEW_KEY_MATERIAL"
+	importExisting = "EXISTING_KEY_MATERIAL"
+)
+
+var errIncorrectMaterial = errorf(KindIncorrectKeyMaterial, "The key material in the request is not the same key material that was previously imported into this KMS key.")
+
+// withMaterial returns ms with m in place of the material of its version,
+// or added.
+func withMaterial(ms []store.KeyMaterial, m store.KeyMaterial) []store.KeyMaterial {
+	out := make([]store.KeyMaterial, 0, len(ms)+1)
+	added := false
+	for _, x := range ms {
+		if x.Version == m.Version {
+			x, added = m, true
+		}
+		out = append(out, x)
+	}
+	if !added {
+		out = append(out, m)
+	}
+	return out
+}
+
+// withoutMaterial returns ms without the material of version v.
+func withoutMaterial(ms []store.KeyMaterial, v uint32) []store.KeyMaterial {
+	out := make([]store.KeyMaterial, 0, len(ms))
+	for _, x := range ms {
+		if x.Version != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// settle sets an EXTERNAL key's current material and state from its
+// materials ms, as AWS does: the key is usable only while every material
+// bound to it (all but the one pending rotation) is imported. When one is
+// missing the key has no current material and is PendingImport (a key
+// pending deletion stays so); when all are back, the material named by
+// ImportedMaterialID is current again and a PendingImport key Enabled.
+func settle(k *store.Key, ms []store.KeyMaterial) {
+	complete, current := true, uint32(0)
+	for _, m := range ms {
+		if m.Pending {
+			continue
+		}
+		if !m.Imported() {
+			complete = false
+		}
+		if m.MaterialID == k.ImportedMaterialID {
+			current = m.Version
+		}
+	}
+	if complete && current != 0 {
+		k.CurrentMaterial = current
+		if k.State == StatePendingImport {
+			k.State = StateEnabled
+		}
+		return
+	}
+	k.CurrentMaterial = 0
+	if k.State != StatePendingDeletion {
+		k.State = StatePendingImport
 	}
 }
 
@@ -284,11 +420,14 @@ func importSizeHint(spec string) string {
 	return "its size is wrong"
 }
 
-// DeleteImportedKeyMaterial deletes an EXTERNAL key's material: the
-// wrapped bytes leave the database and the keyring's cache, and the key
-// becomes PendingImport (a key pending deletion stays so). The key keeps
-// its KeyMaterialId, so that only the same material can be imported
-// again.
+// DeleteImportedKeyMaterial deletes one imported material of an EXTERNAL
+// key (KeyMaterialId; the current material by default): its wrapped bytes
+// leave the database and the keyring's cache. Material bound to the key
+// keeps its record (ImportState PENDING_IMPORT) and the key becomes
+// PendingImport until it is imported again (a key pending deletion stays
+// so); material pending rotation is removed altogether and the key is
+// unchanged, as AWS does. Deleting material already deleted changes
+// nothing.
 func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, c *Caller, in *DeleteImportedKeyMaterialInput) (*DeleteImportedKeyMaterialOutput, error) {
 	var v validation
 	keyIDField(&v, in.KeyId, "keyId")
@@ -305,35 +444,79 @@ func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, c *Caller, in *
 		if k.Origin != OriginExternal {
 			return nil, errorf(KindUnsupportedOperation, "%s origin is %s which is not valid for this operation.", arn, k.Origin)
 		}
-		if in.KeyMaterialId != nil && *in.KeyMaterialId != k.ImportedMaterialID {
-			return nil, errorf(KindNotFound, "Key material %s does not exist for %s.", *in.KeyMaterialId, arn)
+		ms, err := s.store.KeyMaterials(ctx, k.Ref())
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, errorf(KindNotFound, "Key '%s' does not exist", arn)
+		}
+		if err != nil {
+			return nil, s.internal(ctx, "DeleteImportedKeyMaterial", err)
+		}
+		want := k.ImportedMaterialID
+		if in.KeyMaterialId != nil {
+			want = *in.KeyMaterialId
+		}
+		var m *store.KeyMaterial
+		for i := range ms {
+			if ms[i].MaterialID == want {
+				m = &ms[i]
+			}
 		}
 		out := &DeleteImportedKeyMaterialOutput{KeyId: arn}
-		if k.KeySpec == SpecSymmetricDefault {
-			out.KeyMaterialId = k.ImportedMaterialID
-		}
-		if k.CurrentMaterial == 0 {
+		if m == nil {
+			if in.KeyMaterialId != nil {
+				return nil, errorf(KindNotFound, "Key material %s does not exist for %s.", *in.KeyMaterialId, arn)
+			}
 			return out, nil // pending import: nothing to delete
 		}
-		k.CurrentMaterial, k.ExpirationModel, k.ValidTo = 0, "", time.Time{}
-		if k.State != StatePendingDeletion {
-			k.State = StatePendingImport
+		if k.KeySpec == SpecSymmetricDefault {
+			out.KeyMaterialId = m.MaterialID
 		}
-		nk, err := s.store.DeleteMaterials(ctx, k)
+		if !m.Imported() {
+			return out, nil
+		}
+		_, err = s.dropMaterial(ctx, k, *m, ms)
 		if errors.Is(err, store.ErrConflict) && attempt < 10 {
 			continue
 		}
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, errorf(KindNotFound, "Key '%s' does not exist", arn)
 		}
-		if err != nil && !errors.Is(err, store.ErrResidue) {
+		if err != nil {
 			return nil, s.internal(ctx, "DeleteImportedKeyMaterial", err)
 		}
-		if err != nil {
-			s.log.WarnContext(ctx, "deleted key material left residue in the database log", "key", arn, "err", err)
-		}
-		s.cache.updated(nk, []store.KeyMaterial{})
-		s.keyring.Forget(materialRef(&k, 1))
 		return out, nil
 	}
+}
+
+// dropMaterial deletes the bytes of k's imported material m (ms are k's
+// materials): material pending rotation goes altogether, other material
+// keeps its record and the key settles (see settle). The key cache and
+// the keyring forget it. It returns the store's errors unwrapped, except
+// ErrResidue, which it logs: the deletion stands.
+func (s *Service) dropMaterial(ctx context.Context, k store.Key, m store.KeyMaterial, ms []store.KeyMaterial) (store.Key, error) {
+	var nk store.Key
+	var after []store.KeyMaterial
+	var err error
+	if m.Pending {
+		after = withoutMaterial(ms, m.Version)
+		nk, err = s.store.DeleteMaterial(ctx, k, m.Version)
+	} else {
+		m.Wrapped, m.ExpirationModel, m.ValidTo = nil, "", time.Time{}
+		after = withMaterial(ms, m)
+		if m.MaterialID == k.ImportedMaterialID {
+			k.ExpirationModel, k.ValidTo = "", time.Time{}
+		}
+		settle(&k, after)
+		nk, err = s.store.UpdateMaterial(ctx, k, m)
+	}
+	if errors.Is(err, store.ErrResidue) {
+		s.log.WarnContext(ctx, "deleted key material may remain in the database log", "key", KeyARN(k.Region, k.Account, k.ID), "err", err)
+		err = nil
+	}
+	if err != nil {
+		return store.Key{}, err
+	}
+	s.cache.updated(nk, after)
+	s.keyring.Forget(materialRef(&k, m.Version))
+	return nk, nil
 }

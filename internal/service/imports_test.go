@@ -100,8 +100,8 @@ func TestImportLifecycle(t *testing.T) {
 	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &DeleteImportedKeyMaterialInput{KeyId: &keyID}); err != nil {
 		t.Fatalf("DeleteImportedKeyMaterial: %v", err)
 	}
-	if ms, err := st.KeyMaterials(ctx, ref); err != nil || len(ms) != 0 {
-		t.Errorf("materials after delete: %d, %v; want none", len(ms), err)
+	if ms, err := st.KeyMaterials(ctx, ref); err != nil || len(ms) != 1 || ms[0].Imported() {
+		t.Errorf("materials after delete: %d, %v; want the one record, without its bytes", len(ms), err)
 	}
 	if _, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob}); KindOf(err) != KindInvalidState {
 		t.Errorf("Decrypt after delete: got %v, want InvalidState", err)

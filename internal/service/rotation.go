@@ -27,14 +27,18 @@ const (
 	includeAllKeyMaterial = "ALL_KEY_MATERIAL"
 )
 
-// ImportState value of RotationsListEntry (PENDING_IMPORT is for
-// material that was deleted; Trent lists only material it holds).
-const importStateImported = "IMPORTED"
+// ImportState values of RotationsListEntry: PENDING_IMPORT is imported
+// material that was deleted or expired and may be imported again.
+const (
+	importStateImported = "IMPORTED"
+	importStatePending  = "PENDING_IMPORT"
+)
 
 // KeyMaterialState values of RotationsListEntry.
 const (
-	materialCurrent    = "CURRENT"
-	materialNonCurrent = "NON_CURRENT"
+	materialCurrent         = "CURRENT"
+	materialNonCurrent      = "NON_CURRENT"
+	materialPendingRotation = "PENDING_ROTATION"
 )
 
 // Input and output shapes of the rotation operations.
@@ -66,9 +70,10 @@ type (
 		RotationDate     *Epoch `json:"RotationDate,omitempty"`
 		RotationType     string `json:"RotationType,omitempty"`
 		// Imported material (origin EXTERNAL) only.
-		ImportState     string `json:"ImportState,omitempty"`
-		ExpirationModel string `json:"ExpirationModel,omitempty"`
-		ValidTo         *Epoch `json:"ValidTo,omitempty"`
+		ImportState            string `json:"ImportState,omitempty"`
+		KeyMaterialDescription string `json:"KeyMaterialDescription,omitempty"`
+		ExpirationModel        string `json:"ExpirationModel,omitempty"`
+		ValidTo                *Epoch `json:"ValidTo,omitempty"`
 	}
 	ListKeyRotationsOutput struct {
 		NextMarker string               `json:"NextMarker,omitempty"`
@@ -103,7 +108,10 @@ const (
 func rotationKey(k *store.Key, op string) error {
 	arn := KeyARN(k.Region, k.Account, k.ID)
 	errOrigin := errorf(KindUnsupportedOperation, "%s origin is %s which is not valid for this operation.", arn, k.Origin)
-	if k.State == StatePendingImport {
+	// A key that has had material and waits for some of it again lists its
+	// materials (to show which one is missing).
+	waiting := k.ImportedMaterialID != "" && op == opListKeyRotations && k.KeySpec == SpecSymmetricDefault
+	if k.State == StatePendingImport && !waiting {
 		if op == opRotateKeyOnDemand {
 			return stateError(k)
 		}
@@ -118,7 +126,10 @@ func rotationKey(k *store.Key, op string) error {
 	if k.KeySpec != SpecSymmetricDefault {
 		return &Error{Kind: KindUnsupportedOperation}
 	}
-	if k.Origin != OriginAWSKMS && !(op == opListKeyRotations && k.Origin == OriginExternal) {
+	// Imported symmetric keys rotate on demand into material imported
+	// for it (not multi-Region ones, whose replicas Trent does not have).
+	external := k.Origin == OriginExternal && (op == opListKeyRotations || op == opRotateKeyOnDemand && !k.MultiRegion)
+	if k.Origin != OriginAWSKMS && !external {
 		return errOrigin
 	}
 	return nil
@@ -207,7 +218,8 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, c *Caller, in *KeyId
 	return out, nil
 }
 
-// RotateKeyOnDemand gives a symmetric key new Trent-made material at once:
+// RotateKeyOnDemand gives a symmetric key new Trent-made material at once,
+// or, for an imported key, makes its material pending rotation current:
 // new encryptions use it, earlier ciphertexts still decrypt with the
 // material they name. Each key may be rotated on demand 25 times; the
 // automatic schedule is unchanged. It returns the key ARN.
@@ -232,7 +244,16 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, c *Caller, in *KeyIdInp
 			return nil, errorf(KindLimitExceeded, "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: %s", KeyARN(k.Region, k.Account, k.ID))
 		}
 		k.OnDemandRotations++
-		nk, err := s.rotate(ctx, k, store.RotationOnDemand)
+		var nk store.Key
+		if k.Origin == OriginExternal {
+			nk, err = s.rotateImported(ctx, k)
+		} else {
+			nk, err = s.rotate(ctx, k, store.RotationOnDemand)
+		}
+		var serr *Error
+		if errors.As(err, &serr) {
+			return nil, serr
+		}
 		if (errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrExists)) && attempt < 10 {
 			continue
 		}
@@ -282,11 +303,45 @@ func (s *Service) rotate(ctx context.Context, k store.Key, typ string) (store.Ke
 	return nk, nil
 }
 
+// rotateImported makes an EXTERNAL key's material pending rotation
+// current (an on-demand rotation): it answers KMSInvalidStateException,
+// as AWS does, when no imported material is pending. The key's
+// expiration fields follow the new current material. Store errors come
+// back unwrapped for the caller's retries.
+func (s *Service) rotateImported(ctx context.Context, k store.Key) (store.Key, error) {
+	ms, err := s.store.KeyMaterials(ctx, k.Ref())
+	if err != nil {
+		return store.Key{}, err
+	}
+	var p *store.KeyMaterial
+	for i := range ms {
+		if ms[i].Pending && ms[i].Imported() {
+			p = &ms[i]
+		}
+	}
+	if p == nil {
+		return store.Key{}, errorf(KindInvalidState, "No available key material pending rotation for the key: %s.", KeyARN(k.Region, k.Account, k.ID))
+	}
+	now := s.now().UTC()
+	k.ImportedMaterialID, k.ExpirationModel, k.ValidTo = p.MaterialID, p.ExpirationModel, p.ValidTo
+	nk, err := s.store.PromoteMaterial(ctx, k, p.Version, store.RotationOnDemand, now)
+	if err != nil {
+		return store.Key{}, err
+	}
+	p.Pending, p.RotationType, p.CreatedAt = false, store.RotationOnDemand, now
+	s.cache.updated(nk, ms)
+	return nk, nil
+}
+
 // ListKeyRotations lists a key's rotations, oldest first: each material
 // that a rotation made current, with its date and type. With
-// IncludeKeyMaterial ALL_KEY_MATERIAL the key's first material is listed
-// too (without a date or type). Every entry says whether its material is
-// CURRENT or NON_CURRENT. NextMarker is opaque to clients.
+// IncludeKeyMaterial ALL_KEY_MATERIAL the key's first material and
+// imported material pending rotation are listed too (without a date or
+// type). Every entry says whether its material is CURRENT, NON_CURRENT or
+// PENDING_ROTATION; an imported key's entries also carry ImportState
+// (IMPORTED, or PENDING_IMPORT once deleted or expired),
+// KeyMaterialDescription and the material's expiration. NextMarker is
+// opaque to clients.
 func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRotationsInput) (*ListKeyRotationsOutput, error) {
 	var v validation
 	keyIDField(&v, in.KeyId, "keyId")
@@ -332,7 +387,13 @@ func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRo
 			break
 		}
 		e := RotationsListEntry{KeyId: arn, KeyMaterialId: m.MaterialID, KeyMaterialState: materialNonCurrent}
-		if m.Version == k.CurrentMaterial {
+		switch {
+		case m.Pending:
+			e.KeyMaterialState = materialPendingRotation
+		case k.Origin == OriginExternal && m.MaterialID == k.ImportedMaterialID,
+			k.Origin != OriginExternal && m.Version == k.CurrentMaterial:
+			// An imported key's current material stays current while it
+			// is deleted and the key waits for it.
 			e.KeyMaterialState = materialCurrent
 		}
 		if m.RotationType != "" {
@@ -340,11 +401,12 @@ func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRo
 			e.RotationType = m.RotationType
 		}
 		if k.Origin == OriginExternal {
-			// The material listed is in the database, so imported. The
-			// expiration is the key's: Trent holds one imported material
-			// per key (see ImportKeyMaterial).
-			e.ImportState, e.ExpirationModel = importStateImported, k.ExpirationModel
-			e.ValidTo = epochPtr(k.ValidTo)
+			e.ImportState = importStatePending
+			if m.Imported() {
+				e.ImportState = importStateImported
+			}
+			e.KeyMaterialDescription, e.ExpirationModel = m.Description, m.ExpirationModel
+			e.ValidTo = epochPtr(m.ValidTo)
 		}
 		out.Rotations = append(out.Rotations, e)
 		last = m.Version

@@ -78,7 +78,7 @@ func TestListKeyRotationsImported(t *testing.T) {
 	if err != nil || len(r.Rotations) != 0 {
 		t.Errorf("ListKeyRotations ROTATIONS_ONLY: %+v, %v; want no entries", r, err)
 	}
-	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); KindOf(err) != KindUnsupportedOperation {
-		t.Errorf("RotateKeyOnDemand of an imported key without PENDING_ROTATION material: %v, want UnsupportedOperation", err)
+	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); KindOf(err) != KindInvalidState {
+		t.Errorf("RotateKeyOnDemand of an imported key without PENDING_ROTATION material: %v, want KMSInvalidStateException", err)
 	}
 }

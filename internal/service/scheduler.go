@@ -69,7 +69,7 @@ func (s *Service) RunDueWork(ctx context.Context) (DueWork, error) {
 				if did, err = s.destroy(ictx, k); did {
 					w.Deleted++
 				}
-			case materialExpired(&k, now):
+			case k.Origin == OriginExternal:
 				ictx := audit.NewContext(ctx, audit.ServiceEvent("DeleteExpiredKeyMaterial", k.Account, k.Region, arn, uuid.NewString(), s.now()))
 				if did, err = s.expire(ictx, k, now); did {
 					w.Expired++

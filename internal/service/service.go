@@ -28,6 +28,10 @@ type Store interface {
 	UpdateKey(ctx context.Context, k store.Key) (store.Key, error)
 	RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error)
 	DeleteMaterials(ctx context.Context, k store.Key) (store.Key, error)
+	AddMaterial(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error)
+	UpdateMaterial(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error)
+	PromoteMaterial(ctx context.Context, k store.Key, version uint32, typ string, at time.Time) (store.Key, error)
+	DeleteMaterial(ctx context.Context, k store.Key, version uint32) (store.Key, error)
 	KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error)
 	DeleteKey(ctx context.Context, ref store.KeyRef, version int64) error
 	DueKeys(ctx context.Context, now time.Time, after store.KeyRef, limit int) ([]store.Key, error)
@@ -60,6 +64,7 @@ type Keyring interface {
 	GrantTokenMAC(data []byte) ([]byte, error)
 	ImportParameters(ref keyring.MaterialRef, wrappingSpec, alg string, expires time.Time) (token, publicKey []byte, err error)
 	ImportMaterial(ref keyring.MaterialRef, spec string, token, encrypted []byte, now time.Time) (keyring.Wrapped, string, error)
+	ImportMaterialPlaced(ref keyring.MaterialRef, spec string, token, encrypted []byte, now time.Time, place func(materialID string) (uint32, error)) (keyring.Wrapped, string, error)
 
 	PublicKey(ctx context.Context, ref keyring.MaterialRef) ([]byte, error)
 	Sign(ctx context.Context, ref keyring.MaterialRef, alg, msgType string, msg []byte) ([]byte, error)
@@ -193,7 +198,7 @@ func MaterialSource(st MaterialReader) keyring.MaterialSource {
 			return nil, err
 		}
 		for _, m := range ms {
-			if m.Version == ref.Version {
+			if m.Version == ref.Version && m.Imported() {
 				return m.Wrapped, nil
 			}
 		}

@@ -151,6 +151,40 @@ type Store interface {
 	// pages scrubs the deleted bytes from it afterwards, and an error
 	// wrapping ErrResidue means that step failed and the deletion stands.
 	DeleteMaterials(ctx context.Context, k Key) (Key, error)
+	// AddMaterial adds material m to key k WITHOUT making it current, in
+	// one transaction: it writes k's mutable fields as UpdateKey does
+	// (CurrentMaterial as k holds it) and inserts m. It is how imported
+	// material pending rotation (m.Pending) arrives. ErrConflict if
+	// k.Version is stale, ErrNotFound if the key is gone, ErrExists if the
+	// key already has material version m.Version or material m.MaterialID;
+	// on any error nothing is written. It appends a change-feed entry.
+	AddMaterial(ctx context.Context, k Key, m KeyMaterial) (Key, error)
+	// UpdateMaterial writes k's mutable fields as UpdateKey does and
+	// replaces the stored fields of k's material m.Version (Wrapped,
+	// Pending, Description, ExpirationModel, ValidTo, CreatedAt,
+	// RotationType), in one transaction. ErrNotFound if the key is gone
+	// or has no material m.Version with ID m.MaterialID; ErrConflict if
+	// k.Version is stale. An empty m.Wrapped deletes the material's bytes
+	// and keeps its record (imported material that awaits re-import); as
+	// with DeleteKey, an engine that keeps a log of written pages then
+	// scrubs it, and an error wrapping ErrResidue means that step failed
+	// and the update stands. It appends a change-feed entry.
+	UpdateMaterial(ctx context.Context, k Key, m KeyMaterial) (Key, error)
+	// PromoteMaterial makes k's pending material version current, in one
+	// transaction: it writes k's mutable fields as UpdateKey does with
+	// CurrentMaterial set to version whatever k holds, and marks the
+	// material no longer pending, with rotation type typ and CreatedAt
+	// at (the rotation date). ErrNotFound if the key is gone or has no
+	// pending material version; ErrConflict if k.Version is stale. It
+	// appends a change-feed entry.
+	PromoteMaterial(ctx context.Context, k Key, version uint32, typ string, at time.Time) (Key, error)
+	// DeleteMaterial writes k's mutable fields as UpdateKey does and
+	// removes k's material version and its record entirely, in one
+	// transaction (ErrNotFound if the key or the version is gone,
+	// ErrConflict if k.Version is stale), then scrubs as DeleteMaterials
+	// does (ErrResidue). It is how material pending rotation, which is not
+	// yet associated with the key for good, is deleted.
+	DeleteMaterial(ctx context.Context, k Key, version uint32) (Key, error)
 	// KeyMaterials returns a key's backing material versions in order;
 	// none for a key that has no material yet (origin EXTERNAL before
 	// import), ErrNotFound if the key does not exist.
@@ -168,7 +202,7 @@ type Store interface {
 	// time-driven work due at now: State "PendingDeletion" with
 	// DeletionDate at or before now; State "Enabled" with RotationEnabled
 	// and NextRotation at or before now; or origin "EXTERNAL" with
-	// material (CurrentMaterial not 0), ExpirationModel
+	// a material that still holds its bytes with ExpirationModel
 	// "KEY_MATERIAL_EXPIRES" and ValidTo at or before now, in any state
 	// but a PendingDeletion that is due itself. Each key comes once. They
 	// come ordered by account, region and key ID, bytewise, starting after
@@ -352,14 +386,16 @@ type Key struct {
 	// OnDemandRotations counts the key's on-demand rotations (AWS limits
 	// them per key).
 	OnDemandRotations int
-	// ExpirationModel and ValidTo describe a key's imported material
-	// (origin EXTERNAL): "" before the first import, else
-	// KEY_MATERIAL_EXPIRES (ValidTo set) or KEY_MATERIAL_DOES_NOT_EXPIRE.
+	// ExpirationModel and ValidTo describe a key's current imported
+	// material (origin EXTERNAL), copied from that KeyMaterial: "" before
+	// the first import and while it is deleted, else KEY_MATERIAL_EXPIRES
+	// (ValidTo set) or KEY_MATERIAL_DOES_NOT_EXPIRE.
 	ExpirationModel string
 	ValidTo         time.Time
-	// ImportedMaterialID is the KeyMaterialId of the material first
-	// imported into the key; it outlives DeleteImportedKeyMaterial, so that
-	// only the same material can be imported again.
+	// ImportedMaterialID is the KeyMaterialId of the key's current
+	// imported material (the first import's until a rotation); it outlives
+	// DeleteImportedKeyMaterial, so that the key knows which material
+	// must come back to be current again.
 	ImportedMaterialID string
 }
 
@@ -376,12 +412,30 @@ type KeyMaterial struct {
 	Version uint32
 	// MaterialID is the 64-hex KeyMaterialId AWS reports.
 	MaterialID string
-	Wrapped    []byte
-	CreatedAt  time.Time
+	// Wrapped is empty for imported material that was deleted (or
+	// expired) and may be imported again: its record stays.
+	Wrapped []byte
+	// CreatedAt is when the material was made or imported; for material
+	// that a rotation made current, when that rotation happened.
+	CreatedAt time.Time
 	// RotationType says how the material became current: "" for a key's
-	// first material, RotationAutomatic or RotationOnDemand.
+	// first material and for material pending rotation,
+	// RotationAutomatic or RotationOnDemand.
 	RotationType string
+	// Pending marks imported material that waits for an on-demand
+	// rotation to become current (KeyMaterialState PENDING_ROTATION).
+	Pending bool
+	// Description is the KeyMaterialDescription of imported material.
+	Description string
+	// ExpirationModel and ValidTo are the expiration of imported material
+	// ("" for Trent-made material and while deleted).
+	ExpirationModel string
+	ValidTo         time.Time
 }
+
+// Imported reports whether the material holds its bytes (ImportState
+// IMPORTED) rather than awaiting re-import (PENDING_IMPORT).
+func (m *KeyMaterial) Imported() bool { return len(m.Wrapped) > 0 }
 
 // RotationType values of KeyMaterial.
 const (

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/trentkms/trent/internal/store"
 )
@@ -69,8 +70,9 @@ func (s *DB) CreateKey(ctx context.Context, k store.Key, ms []store.KeyMaterial)
 }
 
 func (s *DB) insertMaterial(ctx context.Context, tx *sql.Tx, ref store.KeyRef, m store.KeyMaterial) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		ref.Account, ref.Region, ref.ID, int64(m.Version), m.MaterialID, m.Wrapped, nanos(m.CreatedAt), m.RotationType)
+	_, err := tx.ExecContext(ctx, `INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type, pending, description, expiration_model, valid_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		ref.Account, ref.Region, ref.ID, int64(m.Version), m.MaterialID, wrappedValue(m.Wrapped), nanos(m.CreatedAt), m.RotationType,
+		b2i(m.Pending), m.Description, m.ExpirationModel, nanos(m.ValidTo))
 	if err != nil {
 		return fmt.Errorf("insert material %d of key %s: %w", m.Version, ref.ID, s.mapInsertErr(err))
 	}
@@ -207,7 +209,7 @@ func (s *DB) RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (s
 
 // KeyMaterials implements store.Store.
 func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMaterial, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT version, material_id, wrapped, created_at, rotation_type FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY version`,
+	rows, err := s.db.QueryContext(ctx, `SELECT version, material_id, wrapped, created_at, rotation_type, pending, description, expiration_model, valid_to FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY version`,
 		ref.Account, ref.Region, ref.ID)
 	if err != nil {
 		return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
@@ -216,11 +218,14 @@ func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMat
 	var out []store.KeyMaterial
 	for rows.Next() {
 		var m store.KeyMaterial
-		var v, created int64
-		if err := rows.Scan(&v, &m.MaterialID, &m.Wrapped, &created, &m.RotationType); err != nil {
+		var v, created, pending, validTo int64
+		if err := rows.Scan(&v, &m.MaterialID, &m.Wrapped, &created, &m.RotationType, &pending, &m.Description, &m.ExpirationModel, &validTo); err != nil {
 			return nil, fmt.Errorf("read materials of key %s: %w", ref.ID, err)
 		}
-		m.Version, m.CreatedAt = uint32(v), fromNanos(created)
+		m.Version, m.CreatedAt, m.Pending, m.ValidTo = uint32(v), fromNanos(created), pending != 0, fromNanos(validTo)
+		if len(m.Wrapped) == 0 {
+			m.Wrapped = nil
+		}
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
@@ -261,6 +266,100 @@ func (s *DB) DeleteMaterials(ctx context.Context, k store.Key) (store.Key, error
 	if s.d.Scrub != nil {
 		if err := s.d.Scrub(ctx, s.db); err != nil {
 			return out, fmt.Errorf("delete materials of key %s: %w: %w", k.ID, store.ErrResidue, err)
+		}
+	}
+	return out, nil
+}
+
+// wrappedValue is the stored form of material bytes: never NULL.
+func wrappedValue(w []byte) []byte {
+	if w == nil {
+		return []byte{}
+	}
+	return w
+}
+
+// AddMaterial implements store.Store. The key's row is written first, so
+// on engines that lock rows the insert runs under the key's lock.
+func (s *DB) AddMaterial(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error) {
+	return s.writeMaterial(ctx, k, false, func(tx *sql.Tx) error {
+		return s.insertMaterial(ctx, tx, k.Ref(), m)
+	})
+}
+
+// UpdateMaterial implements store.Store.
+func (s *DB) UpdateMaterial(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error) {
+	return s.writeMaterial(ctx, k, len(m.Wrapped) == 0, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE key_materials SET wrapped = $1, pending = $2, description = $3, expiration_model = $4, valid_to = $5, created_at = $6, rotation_type = $7
+			WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11 AND material_id = $12`,
+			wrappedValue(m.Wrapped), b2i(m.Pending), m.Description, m.ExpirationModel, nanos(m.ValidTo), nanos(m.CreatedAt), m.RotationType,
+			k.Account, k.Region, k.ID, int64(m.Version), m.MaterialID)
+		return oneRow(res, err, "update material", k.ID, m.Version)
+	})
+}
+
+// PromoteMaterial implements store.Store.
+func (s *DB) PromoteMaterial(ctx context.Context, k store.Key, version uint32, typ string, at time.Time) (store.Key, error) {
+	k.CurrentMaterial = version
+	return s.writeMaterial(ctx, k, false, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE key_materials SET pending = 0, rotation_type = $1, created_at = $2
+			WHERE account = $3 AND region = $4 AND key_id = $5 AND version = $6 AND pending <> 0`,
+			typ, nanos(at), k.Account, k.Region, k.ID, int64(version))
+		return oneRow(res, err, "promote material", k.ID, version)
+	})
+}
+
+// DeleteMaterial implements store.Store.
+func (s *DB) DeleteMaterial(ctx context.Context, k store.Key, version uint32) (store.Key, error) {
+	return s.writeMaterial(ctx, k, true, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $4`,
+			k.Account, k.Region, k.ID, int64(version))
+		return oneRow(res, err, "delete material", k.ID, version)
+	})
+}
+
+// oneRow turns a write that had to touch one material row into an error.
+func oneRow(res sql.Result, err error, what, keyID string, version uint32) error {
+	if err != nil {
+		return fmt.Errorf("%s %d of key %s: %w", what, version, keyID, err)
+	}
+	n, err := affected(res)
+	if err != nil {
+		return fmt.Errorf("%s %d of key %s: %w", what, version, keyID, err)
+	}
+	if n != 1 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// writeMaterial is the shape of the material writes: the key's
+// compare-and-swap first (so the material write runs under the key's row
+// lock where the engine locks rows), then fn, then the change-feed entry,
+// in one transaction; scrub says the write removed material bytes, which
+// the engine's page log then must lose too.
+func (s *DB) writeMaterial(ctx context.Context, k store.Key, scrub bool, fn func(tx *sql.Tx) error) (store.Key, error) {
+	tags, err := encodeTags(k.Tags)
+	if err != nil {
+		return store.Key{}, err
+	}
+	var out store.Key
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
+	})
+	if err != nil {
+		return store.Key{}, err
+	}
+	if scrub && s.d.Scrub != nil {
+		if err := s.d.Scrub(ctx, s.db); err != nil {
+			return out, fmt.Errorf("material of key %s: %w: %w", k.ID, store.ErrResidue, err)
 		}
 	}
 	return out, nil

@@ -97,7 +97,7 @@ func aliasNamesOf(ctx context.Context, tx *sql.Tx, ref store.KeyRef) ([]string, 
 // DueKeys implements store.Store. The conditions are separate queries so
 // that the first two use their index (keys_deletion_date,
 // keys_next_rotation); the expiry of imported material is rare and reads
-// the keys of origin EXTERNAL. The cursor is a row-value comparison, which
+// the materials by key_materials_valid_to. The cursor is a row-value comparison, which
 // SQLite and PostgreSQL both evaluate in the index order.
 func (s *DB) DueKeys(ctx context.Context, now time.Time, after store.KeyRef, limit int) ([]store.Key, error) {
 	if err := checkLimit(limit); err != nil {
@@ -109,8 +109,9 @@ func (s *DB) DueKeys(ctx context.Context, now time.Time, after store.KeyRef, lim
 		SELECT `+keyCols+` FROM keys WHERE next_rotation <= $1 AND rotation_enabled = 1 AND state = 'Enabled'
 			AND (account, region, id) > ($3, $4, $5)
 		UNION ALL
-		SELECT `+keyCols+` FROM keys WHERE origin = 'EXTERNAL' AND expiration_model = 'KEY_MATERIAL_EXPIRES'
-			AND valid_to <= $1 AND valid_to <> 0 AND current_material <> 0
+		SELECT `+keyCols+` FROM keys WHERE origin = 'EXTERNAL'
+			AND EXISTS (SELECT 1 FROM key_materials m WHERE m.account = keys.account AND m.region = keys.region AND m.key_id = keys.id
+				AND m.valid_to <= $1 AND m.valid_to <> 0 AND m.expiration_model = 'KEY_MATERIAL_EXPIRES' AND length(m.wrapped) > 0)
 			AND (state <> 'PendingDeletion' OR deletion_date > $1)
 			AND (state <> 'Enabled' OR rotation_enabled = 0 OR next_rotation > $1)
 			AND (account, region, id) > ($3, $4, $5)

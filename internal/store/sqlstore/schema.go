@@ -201,6 +201,27 @@ var migrations = []string{
 		at BIGINT NOT NULL,
 		mac {{blob}} NOT NULL
 	);`,
+	// Imported key material rotated on demand (issue 6): each material
+	// carries its own import fields (pending rotation, description,
+	// expiration); a deleted imported material keeps its row with empty
+	// bytes. The expiration of the one material of existing EXTERNAL keys
+	// moves from the key to it, and an EXTERNAL key whose material was
+	// deleted gets that material's row back, empty, as version 1. A key's
+	// KeyMaterialIds are unique.
+	`ALTER TABLE key_materials ADD COLUMN pending BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE key_materials ADD COLUMN description {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE key_materials ADD COLUMN expiration_model {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE key_materials ADD COLUMN valid_to BIGINT NOT NULL DEFAULT 0;
+	UPDATE key_materials SET
+		expiration_model = (SELECT k.expiration_model FROM keys k WHERE k.account = key_materials.account AND k.region = key_materials.region AND k.id = key_materials.key_id),
+		valid_to = (SELECT k.valid_to FROM keys k WHERE k.account = key_materials.account AND k.region = key_materials.region AND k.id = key_materials.key_id)
+		WHERE EXISTS (SELECT 1 FROM keys k WHERE k.account = key_materials.account AND k.region = key_materials.region AND k.id = key_materials.key_id AND k.origin = 'EXTERNAL');
+	INSERT INTO key_materials (account, region, key_id, version, material_id, wrapped, created_at, rotation_type)
+		SELECT account, region, id, 1, imported_material_id, {{emptyblob}}, created_at, '' FROM keys
+		WHERE origin = 'EXTERNAL' AND imported_material_id <> '' AND current_material = 0
+		AND NOT EXISTS (SELECT 1 FROM key_materials m WHERE m.account = keys.account AND m.region = keys.region AND m.key_id = keys.id);
+	CREATE UNIQUE INDEX key_materials_id ON key_materials (account, region, key_id, material_id);
+	CREATE INDEX key_materials_valid_to ON key_materials (valid_to);`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
@@ -224,7 +245,12 @@ func (s *DB) migrate(ctx context.Context) error {
 	if s.d.Name == "sqlite" {
 		int64Key = "INTEGER PRIMARY KEY"
 	}
-	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial, "{{int64key}}", int64Key)
+	// {{emptyblob}} is a zero-length value of the blob type.
+	emptyBlob := "''::bytea"
+	if s.d.Name == "sqlite" {
+		emptyBlob = "X''"
+	}
+	types := strings.NewReplacer("{{text}}", s.d.Text, "{{blob}}", s.d.Blob, "{{serial}}", s.d.Serial, "{{int64key}}", int64Key, "{{emptyblob}}", emptyBlob)
 	return s.rawTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)`); err != nil {
 			return fmt.Errorf("create schema_version: %w", err)

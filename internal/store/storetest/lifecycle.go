@@ -176,7 +176,9 @@ func testDueKeys(t *testing.T, s store.Store) {
 		k.Origin, k.State, k.ExpirationModel, k.ValidTo, k.DeletionDate = "EXTERNAL", state, model, validTo, deletion
 		var ms []store.KeyMaterial
 		if material {
-			ms = append(ms, testMaterial(1))
+			m := testMaterial(1)
+			m.ExpirationModel, m.ValidTo = model, validTo
+			ms = append(ms, m)
 		} else {
 			k.CurrentMaterial = 0
 		}
@@ -189,6 +191,21 @@ func testDueKeys(t *testing.T, s store.Store) {
 	imp("exp-gone", "PendingImport", "", time.Time{}, time.Time{}, false)
 	imp("exp-pending-deletion", "PendingDeletion", "KEY_MATERIAL_EXPIRES", at(10), at(2000), true)
 	imp("exp-and-del-due", "PendingDeletion", "KEY_MATERIAL_EXPIRES", at(10), at(20), true) // listed once
+	// Per-material expiry: a non-current material that expires makes its
+	// key due; one whose bytes are already deleted does not.
+	{
+		k := testKey(acct1, region1, "exp-noncurrent")
+		k.Origin, k.ExpirationModel = "EXTERNAL", "KEY_MATERIAL_DOES_NOT_EXPIRE"
+		m1, m2 := testMaterial(1), testMaterial(2)
+		m1.ExpirationModel, m1.ValidTo = "KEY_MATERIAL_EXPIRES", at(900)
+		m2.ExpirationModel = "KEY_MATERIAL_DOES_NOT_EXPIRE"
+		k.CurrentMaterial = 2
+		createKey(t, s, k, m1, m2)
+		k = testKey(acct1, region1, "exp-deleted")
+		k.Origin, k.State, k.CurrentMaterial = "EXTERNAL", "PendingImport", 0
+		m1.Wrapped = nil
+		createKey(t, s, k, m1)
+	}
 
 	ids := func(ks []store.Key) []string {
 		var out []string
@@ -208,6 +225,7 @@ func testDueKeys(t *testing.T, s store.Store) {
 		acct1 + "/" + region1 + "/exp-exact-disabled",
 		acct1 + "/" + region1 + "/exp-pending-deletion",
 		acct1 + "/" + region1 + "/exp-and-del-due",
+		acct1 + "/" + region1 + "/exp-noncurrent",
 	}
 	// Ordered by account, region, ID, bytewise.
 	slices.Sort(want)

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Open) {
 		{"Keys/Update", testUpdateKey},
 		{"Keys/ImportFields", testImportFields},
 		{"Keys/DeleteMaterials", testDeleteMaterials},
+		{"Keys/ImportedMaterials", testImportedMaterials},
 		{"Keys/UpdateConflict", testUpdateKeyConflict},
 		{"Keys/UpdateNotFound", testUpdateKeyNotFound},
 		{"Keys/UpdateKeepsImmutableFields", testUpdateKeyImmutable},
