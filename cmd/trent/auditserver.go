@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -50,14 +49,15 @@ type auditNode struct {
 	log     *slog.Logger
 }
 
-func startAudit(ctx context.Context, n *node, f *auditFlags, dataDir string, accounts []store.Account, logger *slog.Logger) (*auditNode, error) {
+// onCommit observes each audit transaction (metrics); nil for none.
+func startAudit(ctx context.Context, n *node, f *auditFlags, dataDir string, accounts []store.Account, logger *slog.Logger, onCommit func(int, time.Duration, error)) (*auditNode, error) {
 	key, err := n.keyring.AuditKey()
 	if err != nil {
 		return nil, err
 	}
 	w, err := audit.NewWriter(ctx, audit.WriterConfig{
 		Store: n.store, Logger: logger, DigestKey: key,
-		DigestEvery: f.digestEvery, DigestInterval: f.digestInterval,
+		DigestEvery: f.digestEvery, DigestInterval: f.digestInterval, OnCommit: onCommit,
 	})
 	if err != nil {
 		return nil, err
@@ -122,9 +122,8 @@ func (a *auditNode) ready(ctx context.Context) error {
 	if err := a.ping(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("store: not reachable: %w", err))
 	}
-	var fs syscall.Statfs_t
-	if err := syscall.Statfs(a.dataDir, &fs); err == nil {
-		if free := int64(fs.Bavail) * int64(fs.Bsize); free < a.minFree {
+	if free, err := freeDisk(a.dataDir); err == nil {
+		if free < a.minFree {
 			errs = append(errs, fmt.Errorf("disk: %d bytes free in %s, below --min-free-disk %d", free, a.dataDir, a.minFree))
 		}
 	}

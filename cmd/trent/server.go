@@ -29,6 +29,8 @@ type serverFlags struct {
 	tlsKey         string
 	insecureListen bool
 	logLevel       string
+	logFormat      string
+	metricsAddr    string
 	pprofAddr      string
 	testingClock   bool
 	audit          auditFlags
@@ -67,7 +69,9 @@ func runServer(ctx context.Context, args []string) error {
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
-	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug, info, warn, error")
+	fs.StringVar(&f.logLevel, "log-level", envOr("TRENT_LOG_LEVEL", "info"), "log level: debug (adds one line per request), info, warn, error (env TRENT_LOG_LEVEL)")
+	fs.StringVar(&f.logFormat, "log-format", envOr("TRENT_LOG_FORMAT", "text"), "log format: text or json (env TRENT_LOG_FORMAT)")
+	fs.StringVar(&f.metricsAddr, "metrics-listen", envOr("TRENT_METRICS_LISTEN", ""), "also serve GET /metrics (Prometheus) on this address; it is always served on --listen too (env TRENT_METRICS_LISTEN)")
 	fs.StringVar(&f.pprofAddr, "pprof-listen", "", "serve Go's profiler (net/http/pprof) on this loopback address, for performance work")
 	fs.BoolVar(&f.testingClock, "testing-clock", false, "FOR TESTS ONLY: let POST "+api.TestingClockPath+"?advance=<duration> move the key clock forward (unauthenticated; loopback only)")
 	f.audit.register(fs)
@@ -81,11 +85,10 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %w", err)
+	logger, err := newLogger(os.Stderr, f.logFormat, f.logLevel)
+	if err != nil {
+		return err
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	tlsConfig, err := serverTLS(f.tlsCert, f.tlsKey)
 	if err != nil {
@@ -165,7 +168,8 @@ func runServer(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	aud, err := startAudit(ctx, n, &f.audit, f.data.dataDir, accounts, logger)
+	mx := newMetrics(n, f.data.dataDir, f.audit.minFreeDisk, logger)
+	aud, err := startAudit(ctx, n, &f.audit, f.data.dataDir, accounts, logger, mx.ObserveAuditCommit)
 	if err != nil {
 		ln.Close()
 		return err
@@ -186,6 +190,8 @@ func runServer(ctx context.Context, args []string) error {
 		STSVerifier:     stsVerifier,
 		AuthorizeIAM:    policies.Allowed,
 		AuthorizeLookup: lookupAuthorizer(policies),
+		Requests:        mx,
+		Metrics:         mx.Handler(),
 	})
 	srv := &http.Server{
 		Handler:           h,
@@ -219,6 +225,13 @@ func runServer(ctx context.Context, args []string) error {
 		if err := servePprof(f.pprofAddr, logger); err != nil {
 			return err
 		}
+	}
+	if f.metricsAddr != "" {
+		msrv, err := serveMetrics(f.metricsAddr, mx.Handler(), logger)
+		if err != nil {
+			return err
+		}
+		defer msrv.Close()
 	}
 	errc := make(chan error, 1)
 	go func() {

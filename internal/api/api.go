@@ -73,6 +73,12 @@ type Config struct {
 	// identity policies allow action (e.g. "iam:CreateUser") on resource.
 	// Nil: only the root may call IAM.
 	AuthorizeIAM func(caller *iam.Principal, action, resource string) (bool, error)
+
+	// Requests, when non-nil, is told the outcome of every API request
+	// (metrics). Metrics, when non-nil, is served at GET /metrics without
+	// authentication.
+	Requests RequestObserver
+	Metrics  http.Handler
 }
 
 // TestingClockPath is where Config.TestingClock is served.
@@ -102,6 +108,9 @@ type Handler struct {
 	ready func(ctx context.Context) error
 
 	authorizeLookup AuthorizeLookup
+
+	requests RequestObserver
+	metrics  http.Handler
 }
 
 // route is one operation: decode turns a body into the operation's input
@@ -114,7 +123,8 @@ type route struct {
 // New returns the handler.
 func New(c Config) *Handler {
 	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger, clock: c.TestingClock,
-		audit: c.Audit, agg: c.Unauthenticated, ct: c.CloudTrail, trail: c.AuditLog, ready: c.Ready, authorizeLookup: c.AuthorizeLookup}
+		audit: c.Audit, agg: c.Unauthenticated, ct: c.CloudTrail, trail: c.AuditLog, ready: c.Ready, authorizeLookup: c.AuthorizeLookup,
+		requests: c.Requests, metrics: c.Metrics}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -234,25 +244,39 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case "/readyz":
 			h.serveReady(w, r)
 			return
+		case "/metrics":
+			if h.metrics != nil {
+				h.metrics.ServeHTTP(w, r)
+				return
+			}
 		}
 		http.NotFound(w, r)
 		return
 	}
-	reqID := h.ids.next()
 	now := time.Now()
+	o := outcome{reqID: h.ids.next(), status: http.StatusOK}
+	h.serveAPI(w, r, &o, now)
+	h.done(r.Context(), &o, now)
+}
+
+// serveAPI answers one API call (KMS, CloudTrail, IAM or STS), recording
+// in o what the request log and metrics report.
+func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, now time.Time) {
+	reqID := o.reqID
 	// Assigned in canonical form directly: Header.Set would canonicalise
 	// (and allocate) on every request. Clients read it case-insensitively.
 	w.Header()["X-Amzn-Requestid"] = []string{reqID}
 	target := r.Header.Get("X-Amz-Target")
+	o.op = opName(target)
 	if r.Method != http.MethodPost {
 		h.unauthenticated(r, reqID, target, "UnknownOperationException", "", now)
-		h.writeError(w, wireError{"UnknownOperationException", 400, ""})
+		h.writeError(w, o, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
 	// KMS requests name their operation in X-Amz-Target; the IAM and STS
 	// query protocol does not. One map lookup keeps the KMS path as it was.
 	if _, kms := r.Header["X-Amz-Target"]; !kms && h.iamSvc != nil && !isJSON(r) {
-		h.serveQuery(w, r, reqID)
+		h.serveQuery(w, r, o, reqID)
 		return
 	}
 
@@ -268,7 +292,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer clear(body) // the request may hold plaintext
 	if err != nil {
 		h.unauthenticated(r, reqID, target, errTooLarge.typ, errTooLarge.message, now)
-		h.writeError(w, errTooLarge)
+		h.writeError(w, o, errTooLarge)
 		return
 	}
 
@@ -282,23 +306,24 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var se *sigv4.Error
 		if errors.As(err, &se) {
 			h.unauthenticated(r, reqID, target, sigErrors[se.Kind], se.Message, now)
-			h.writeError(w, wireError{sigErrors[se.Kind], 400, se.Message})
+			h.writeError(w, o, wireError{sigErrors[se.Kind], 400, se.Message})
 			return
 		}
 		h.log.ErrorContext(r.Context(), "credential lookup failed", "request_id", reqID, "err", err)
 		h.unauthenticated(r, reqID, target, errInternal.typ, "", now)
-		h.writeError(w, errInternal)
+		h.writeError(w, o, errInternal)
 		return
 	}
 	p, _ := res.Credential.Handle.(*iam.Principal)
 	if p == nil {
-		h.writeError(w, errInternal)
+		h.writeError(w, o, errInternal)
 		return
 	}
+	o.account, o.principal = p.Account, p.ARN
 	caller := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region,
 		Principal: p, RoleARN: p.RoleARN, SourceIP: remoteIP(r.RemoteAddr), SecureTransport: r.TLS != nil}
 	if cloudTrail {
-		h.serveCloudTrail(w, r, reqID, target, body, &caller, now)
+		h.serveCloudTrail(w, r, o, reqID, target, body, &caller, now)
 		return
 	}
 
@@ -310,17 +335,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rt, ok := h.routes[target]
 	if !ok {
-		h.fail(ctx, w, ev, wireError{"UnknownOperationException", 400, ""})
+		h.fail(ctx, w, o, ev, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
 	in, err := rt.decode(body)
 	if err != nil {
 		var se *serializationError
 		if errors.As(err, &se) {
-			h.fail(ctx, w, ev, wireError{"SerializationException", 400, se.msg})
+			h.fail(ctx, w, o, ev, wireError{"SerializationException", 400, se.msg})
 			return
 		}
-		h.fail(ctx, w, ev, errInternal)
+		h.fail(ctx, w, o, ev, errInternal)
 		return
 	}
 	if ev != nil {
@@ -332,12 +357,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if we.status >= 500 {
 			h.log.ErrorContext(ctx, "request failed", "request_id", reqID, "target", target, "err", err)
 		}
-		h.fail(ctx, w, ev, we)
+		h.fail(ctx, w, o, ev, we)
 		return
 	}
 	if !h.finish(ctx, ev, nil) {
 		scrub(out)
-		h.writeError(w, errInternal)
+		h.writeError(w, o, errInternal)
 		return
 	}
 	var enc awsjson.Encoder
@@ -348,7 +373,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		*bp = b[:0]
 	} else if b, err = json.Marshal(out); err != nil {
 		h.log.ErrorContext(r.Context(), "encode response", "request_id", reqID, "err", err)
-		h.writeError(w, errInternal)
+		h.writeError(w, o, errInternal)
 		return
 	}
 	hdr := w.Header()
@@ -385,11 +410,11 @@ func remoteIP(addr string) string {
 
 // fail answers we after recording it in the request's event; if the event
 // cannot be written the answer is KMSInternalException instead.
-func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, ev *audit.Event, we wireError) {
+func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, o *outcome, ev *audit.Event, we wireError) {
 	if !h.finish(ctx, ev, &we) {
 		we = errInternal
 	}
-	h.writeError(w, we)
+	h.writeError(w, o, we)
 }
 
 // serveReady answers /readyz: 200 "ready" when the node can serve, else
@@ -442,7 +467,8 @@ func readBody(r *http.Request, buf []byte) ([]byte, error) {
 
 var errTooLargeErr = errors.New("request body too large")
 
-func (h *Handler) writeError(w http.ResponseWriter, e wireError) {
+func (h *Handler) writeError(w http.ResponseWriter, o *outcome, e wireError) {
+	o.code, o.status = e.typ, e.status
 	b, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"message,omitempty"`

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/metrics"
 	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
 	"github.com/trentkms/trent/internal/store"
@@ -53,9 +55,15 @@ func newFixture(tb testing.TB) *fixture {
 	}
 	dir := iam.NewDirectory(st, kr)
 	svc := service.New(service.Config{Store: st, Keyring: kr})
+	mx := metrics.New(metrics.Config{Operations: Operations()})
 	h := New(Config{
 		Service: svc,
 		KMS:     &sigv4.Verifier{Service: "kms", AllowRegion: func(r string) bool { return r == "us-east-1" }, Lookup: dir.Lookup},
+		// The request path as served: metrics observed, the request log
+		// at info (its debug line skipped).
+		Requests: mx,
+		Metrics:  mx.Handler(),
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	return &fixture{h: h, signer: sigv4.Signer{AccessKeyID: ak.ID, Secret: []byte(secret), Region: "us-east-1", Service: "kms"}}
 }

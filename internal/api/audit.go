@@ -14,6 +14,7 @@ import (
 
 	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/awsjson"
+	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/service"
 )
 
@@ -67,15 +68,9 @@ func sourceIP(r *http.Request) string {
 
 // newEvent starts the event of an authenticated request.
 func (h *Handler) newEvent(r *http.Request, reqID, source, name string, c *service.Caller, now time.Time) *audit.Event {
-	id := audit.Identity{Type: "IAMUser", ARN: c.ARN, AccountID: c.Account, AccessKeyID: c.AccessKeyID, PrincipalID: c.AccessKeyID}
-	if strings.HasSuffix(c.ARN, ":root") {
-		id.Type, id.PrincipalID = "Root", c.Account
-	}
-	// Integrator hook: IAM users and STS sessions fill principalId and
-	// type from the identity the access-control work resolves.
 	return &audit.Event{
 		EventVersion:       audit.EventVersion,
-		UserIdentity:       id,
+		UserIdentity:       userIdentity(c),
 		EventTime:          now,
 		EventSource:        source,
 		EventName:          name,
@@ -90,6 +85,42 @@ func (h *Handler) newEvent(r *http.Request, reqID, source, name string, c *servi
 		RecipientAccountID: c.Account,
 		EventCategory:      audit.CategoryManagement,
 	}
+}
+
+// userIdentity is the caller as CloudTrail records it: for the root, type
+// Root and principalId the account ID; for an IAM user, type IAMUser,
+// principalId the user ID (AIDA...) and userName; for a role session, type
+// AssumedRole, principalId "AROA...:session", arn the sts assumed-role ARN
+// and sessionContext.sessionIssuer naming the role. accessKeyId is always
+// the key that signed the request. A caller without a directory record
+// (internal calls, tests) is typed from its ARN.
+func userIdentity(c *service.Caller) audit.Identity {
+	id := audit.Identity{ARN: c.ARN, AccountID: c.Account, AccessKeyID: c.AccessKeyID}
+	p := c.Principal
+	if p == nil {
+		id.Type, id.PrincipalID = "IAMUser", c.AccessKeyID
+		if strings.HasSuffix(c.ARN, ":root") {
+			id.Type, id.PrincipalID = "Root", c.Account
+		}
+		return id
+	}
+	id.ARN, id.AccountID = p.ARN, p.Account
+	switch p.Type {
+	case iam.TypeRoot:
+		id.Type, id.PrincipalID = "Root", p.Account
+	case iam.TypeUser:
+		id.Type, id.PrincipalID, id.UserName = "IAMUser", p.UserID, p.UserName
+	case iam.TypeAssumedRole:
+		id.Type, id.PrincipalID = "AssumedRole", p.UserID
+		roleID, _, _ := strings.Cut(p.UserID, ":")
+		id.SessionContext.SessionIssuer = audit.SessionIssuer{
+			Type: "Role", PrincipalID: roleID, ARN: p.RoleARN, AccountID: p.Account,
+			UserName: p.RoleARN[strings.LastIndexByte(p.RoleARN, '/')+1:],
+		}
+	default:
+		id.Type, id.PrincipalID = p.Type, p.UserID
+	}
+	return id
 }
 
 // newEventID returns a random UUID without the allocation-heavy

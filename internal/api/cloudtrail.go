@@ -81,7 +81,7 @@ type lookupEventsOutput struct {
 // returns what it found with a NextToken.
 const lookupScanBudget = 20000
 
-func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, reqID, target string, body []byte, c *service.Caller, now time.Time) {
+func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, o *outcome, reqID, target string, body []byte, c *service.Caller, now time.Time) {
 	ctx := r.Context()
 	var ev *audit.Event
 	if h.audit != nil {
@@ -89,14 +89,14 @@ func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, reqID,
 		ev.ReadOnly = true
 	}
 	if target != lookupEventsTarget || h.trail == nil {
-		h.fail(ctx, w, ev, wireError{"UnknownOperationException", 400, ""})
+		h.fail(ctx, w, o, ev, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
 	var in lookupEventsInput
 	if err := decode(body, &in); err != nil {
 		var se *serializationError
 		errors.As(err, &se)
-		h.fail(ctx, w, ev, wireError{"SerializationException", 400, se.msg})
+		h.fail(ctx, w, o, ev, wireError{"SerializationException", 400, se.msg})
 		return
 	}
 	if ev != nil {
@@ -112,21 +112,21 @@ func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, reqID,
 		authorize = RootOnlyLookup
 	}
 	if err := authorize(ctx, c); err != nil {
-		h.fail(ctx, w, ev, wireError{"AccessDeniedException", 400, err.Error()})
+		h.fail(ctx, w, o, ev, wireError{"AccessDeniedException", 400, err.Error()})
 		return
 	}
 	out, we := h.lookupEvents(ctx, c, &in)
 	if we != nil {
-		h.fail(ctx, w, ev, *we)
+		h.fail(ctx, w, o, ev, *we)
 		return
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		h.fail(ctx, w, ev, errInternal)
+		h.fail(ctx, w, o, ev, errInternal)
 		return
 	}
 	if !h.finish(ctx, ev, nil) {
-		h.writeError(w, errInternal)
+		h.writeError(w, o, errInternal)
 		return
 	}
 	hdr := w.Header()

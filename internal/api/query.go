@@ -162,7 +162,8 @@ type xmlErrorResponse struct {
 	RequestID string `xml:"RequestId"`
 }
 
-func writeQueryError(w http.ResponseWriter, ns, reqID string, e queryError) {
+func writeQueryError(w http.ResponseWriter, o *outcome, ns, reqID string, e queryError) {
+	o.code, o.status = e.code, e.status
 	var r xmlErrorResponse
 	r.Xmlns, r.RequestID = ns, reqID
 	r.Error.Type, r.Error.Code, r.Error.Message = "Receiver", e.code, e.message
@@ -204,7 +205,7 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 }
 
 // serveQuery handles a query-protocol request (IAM or STS).
-func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID string) {
+func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome, reqID string) {
 	authz := ""
 	if hs := r.Header["Authorization"]; len(hs) > 0 {
 		authz = hs[0]
@@ -215,23 +216,24 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID strin
 	params := queryParams{}
 	if r.URL.RawQuery != "" {
 		if decodeQuery(r.URL.RawQuery, params) != nil {
-			writeQueryError(w, iamNamespace, reqID, queryError{"MalformedQueryString", 400, "The query string is malformed.", true})
+			writeQueryError(w, o, iamNamespace, reqID, queryError{"MalformedQueryString", 400, "The query string is malformed.", true})
 			return
 		}
 	}
 	if err == nil {
 		err = decodeQuery(string(body), params)
 	}
+	o.op = opName(params["Action"])
 	ns, verifier, routes := iamNamespace, h.iamVerifier, h.iamRoutes
 	if svc == "sts" || (svc != "iam" && params["Version"] == stsVersion) {
 		ns, verifier, routes = stsNamespace, h.stsVerifier, h.stsRoutes
 	}
 	if err != nil {
-		writeQueryError(w, ns, reqID, queryError{"MalformedQueryString", 400, "The request body is not a valid form-encoded query.", true})
+		writeQueryError(w, o, ns, reqID, queryError{"MalformedQueryString", 400, "The request body is not a valid form-encoded query.", true})
 		return
 	}
 	if verifier == nil {
-		writeQueryError(w, ns, reqID, queryError{"InvalidAction", 400, "The IAM and STS APIs are not served by this endpoint.", true})
+		writeQueryError(w, o, ns, reqID, queryError{"InvalidAction", 400, "The IAM and STS APIs are not served by this endpoint.", true})
 		return
 	}
 	res, err := verifier.Verify(r.Context(), r, body)
@@ -240,18 +242,19 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID strin
 		if errors.As(err, &se) {
 			e := querySigErrors[se.Kind]
 			e.message = se.Message
-			writeQueryError(w, ns, reqID, e)
+			writeQueryError(w, o, ns, reqID, e)
 			return
 		}
 		h.log.ErrorContext(r.Context(), "credential lookup failed", "request_id", reqID, "err", err)
-		writeQueryError(w, ns, reqID, errQueryInternal)
+		writeQueryError(w, o, ns, reqID, errQueryInternal)
 		return
 	}
 	p, _ := res.Credential.Handle.(*iam.Principal)
 	if p == nil {
-		writeQueryError(w, ns, reqID, errQueryInternal)
+		writeQueryError(w, o, ns, reqID, errQueryInternal)
 		return
 	}
+	o.account, o.principal = p.Account, p.ARN
 	action := params["Action"]
 	// Authenticated IAM and STS calls are audited as KMS calls are, under
 	// their own event source; a mutation's event commits in the
@@ -264,7 +267,7 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID strin
 		if !h.finish(r.Context(), ev, &wireError{qe.code, qe.status, qe.message}) {
 			qe = errQueryInternal
 		}
-		writeQueryError(w, ns, reqID, qe)
+		writeQueryError(w, o, ns, reqID, qe)
 	}
 	op, ok := routes[action]
 	if !ok {
@@ -282,7 +285,7 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, reqID strin
 		return
 	}
 	if !h.finish(r.Context(), ev, nil) {
-		writeQueryError(w, ns, reqID, errQueryInternal)
+		writeQueryError(w, o, ns, reqID, errQueryInternal)
 		return
 	}
 	if out != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -428,11 +429,29 @@ func TestWriterBatches(t *testing.T) {
 
 func TestWriterFailsClosed(t *testing.T) {
 	m := &memLog{fail: errors.New("disk I/O error")}
-	w, err := NewWriter(t.Context(), WriterConfig{Store: m})
+	type commit struct {
+		events int
+		failed bool
+	}
+	var commitsMu sync.Mutex
+	var commits []commit
+	onCommit := func(n int, took time.Duration, err error) {
+		commitsMu.Lock()
+		commits = append(commits, commit{n, err != nil})
+		commitsMu.Unlock()
+	}
+	w, err := NewWriter(t.Context(), WriterConfig{Store: m, OnCommit: onCommit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	defer func() {
+		commitsMu.Lock()
+		defer commitsMu.Unlock()
+		if want := []commit{{1, true}, {1, false}}; !slices.Equal(commits, want) {
+			t.Errorf("OnCommit saw %v, want %v", commits, want)
+		}
+	}()
 	if err := w.Append(t.Context(), event(1)); !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("Append with a failing store: %v, want ErrUnavailable", err)
 	}

@@ -55,8 +55,29 @@ type Identity struct {
 	ARN         string `json:"arn,omitempty"`
 	AccountID   string `json:"accountId,omitempty"`
 	AccessKeyID string `json:"accessKeyId,omitempty"`
+	// UserName is set for IAM users.
+	UserName string `json:"userName,omitempty"`
+	// SessionContext is set for role sessions (type AssumedRole).
+	SessionContext SessionContext `json:"sessionContext,omitzero"`
 	// InvokedBy is set on service events ("kms.amazonaws.com").
 	InvokedBy string `json:"invokedBy,omitempty"`
+}
+
+// SessionContext is userIdentity.sessionContext: what issued the
+// temporary credentials.
+type SessionContext struct {
+	SessionIssuer SessionIssuer `json:"sessionIssuer,omitzero"`
+}
+
+// SessionIssuer is sessionContext.sessionIssuer: for a role session, the
+// role (type "Role", principalId the role ID AROA..., arn the role ARN,
+// userName the role name).
+type SessionIssuer struct {
+	Type        string `json:"type,omitempty"`
+	PrincipalID string `json:"principalId,omitempty"`
+	ARN         string `json:"arn,omitempty"`
+	AccountID   string `json:"accountId,omitempty"`
+	UserName    string `json:"userName,omitempty"`
 }
 
 // Resource is one entry of resources[].
@@ -154,7 +175,10 @@ func (e *Event) clipped(n int) *Event {
 	for _, p := range []*string{&c.EventVersion, &c.EventSource, &c.EventName, &c.AWSRegion, &c.SourceIPAddress,
 		&c.UserAgent, &c.ErrorCode, &c.ErrorMessage, &c.RequestID, &c.EventID, &c.EventType, &c.RecipientAccountID,
 		&c.EventCategory, &c.UserIdentity.Type, &c.UserIdentity.PrincipalID, &c.UserIdentity.ARN,
-		&c.UserIdentity.AccountID, &c.UserIdentity.AccessKeyID, &c.UserIdentity.InvokedBy} {
+		&c.UserIdentity.AccountID, &c.UserIdentity.AccessKeyID, &c.UserIdentity.InvokedBy,
+		&c.UserIdentity.UserName, &c.UserIdentity.SessionContext.SessionIssuer.Type,
+		&c.UserIdentity.SessionContext.SessionIssuer.PrincipalID, &c.UserIdentity.SessionContext.SessionIssuer.ARN,
+		&c.UserIdentity.SessionContext.SessionIssuer.AccountID, &c.UserIdentity.SessionContext.SessionIssuer.UserName} {
 		*p = clip(*p, n)
 	}
 	c.Resources = nil
@@ -177,6 +201,20 @@ func (e *Event) appendJSON(b []byte, req, resp, extra json.RawMessage) []byte {
 	b = appendOpt(b, "arn", e.UserIdentity.ARN)
 	b = appendOpt(b, "accountId", e.UserIdentity.AccountID)
 	b = appendOpt(b, "accessKeyId", e.UserIdentity.AccessKeyID)
+	b = appendOpt(b, "userName", e.UserIdentity.UserName)
+	if si := &e.UserIdentity.SessionContext.SessionIssuer; *si != (SessionIssuer{}) {
+		b = append(b, `"sessionContext":{"sessionIssuer":{`...)
+		m := len(b)
+		b = appendOpt(b, "type", si.Type)
+		b = appendOpt(b, "principalId", si.PrincipalID)
+		b = appendOpt(b, "arn", si.ARN)
+		b = appendOpt(b, "accountId", si.AccountID)
+		b = appendOpt(b, "userName", si.UserName)
+		if len(b) > m {
+			b = b[:len(b)-1]
+		}
+		b = append(b, "}},"...)
+	}
 	b = appendOpt(b, "invokedBy", e.UserIdentity.InvokedBy)
 	if len(b) > n {
 		b = b[:len(b)-1] // the trailing comma

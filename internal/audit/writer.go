@@ -36,6 +36,11 @@ type WriterConfig struct {
 	Yields int
 	// Now is the clock for digests; nil means time.Now.
 	Now func() time.Time
+	// OnCommit, when non-nil, is called after each append transaction
+	// with the number of events it held, the time it took and its error
+	// (nil on success). It runs in the writer's one committing goroutine,
+	// so it must be quick and must not call Append (metrics observe here).
+	OnCommit func(events int, took time.Duration, err error)
 }
 
 // Writer is the group-commit appender. Append blocks until its event is
@@ -222,7 +227,11 @@ func (w *Writer) commit(batch []*request, evs []*Event) {
 	}
 	start := time.Now()
 	head, err := w.cfg.Store.AppendAudit(context.Background(), evs)
-	w.commitNanos.Add(int64(time.Since(start)))
+	took := time.Since(start)
+	w.commitNanos.Add(int64(took))
+	if w.cfg.OnCommit != nil {
+		w.cfg.OnCommit(len(evs), took, err)
+	}
 	if err != nil {
 		msg := err.Error()
 		w.failure.Store(&msg)

@@ -128,7 +128,11 @@ type shard struct {
 	budget int64                     // bound of bytes (a lone entry may exceed it)
 	calls  map[MaterialRef]*loadCall // guarded by mu; loads in progress
 	closed bool                      // guarded by mu
-	_      [64]byte                  // keep shards' locks on separate cache lines
+	// Counters (atomic, per shard so that hits on different shards do
+	// not share a cache line): lookups found in the map, lookups that
+	// were not, loads run, entries evicted.
+	hits, misses, loads, evictions atomic.Uint64
+	_                              [64]byte // keep shards' locks on separate cache lines
 }
 
 // loadCall is a load in progress; callers that miss the same ref wait for
@@ -180,8 +184,10 @@ func (c *cache) get(ctx context.Context, ref MaterialRef) (*material, error) {
 		if !m.used.Load() {
 			m.used.Store(true)
 		}
+		s.hits.Add(1)
 		return m, nil
 	}
+	s.misses.Add(1)
 	return c.miss(ctx, s, ref)
 }
 
@@ -203,6 +209,7 @@ func (c *cache) miss(ctx context.Context, s *shard, ref MaterialRef) (*material,
 			call = &loadCall{done: make(chan struct{})}
 			s.calls[ref] = call
 			s.mu.Unlock()
+			s.loads.Add(1)
 			return c.fill(ctx, s, ref, call)
 		}
 		s.mu.Unlock()
@@ -282,6 +289,7 @@ func (s *shard) evict() {
 			continue
 		}
 		s.remove(v)
+		s.evictions.Add(1)
 		return
 	}
 }
@@ -344,6 +352,32 @@ func (c *cache) size() (n int, bytes int64) {
 		s.mu.RUnlock()
 	}
 	return n, bytes
+}
+
+// CacheStats are the unwrapped-key cache's counters since the keyring
+// opened, and its current size.
+type CacheStats struct {
+	// Hits and Misses count lookups that found the key unwrapped or not;
+	// Loads counts the unwraps that misses caused (concurrent misses on
+	// one key share a load); Evictions counts keys dropped for room.
+	Hits, Misses, Loads, Evictions uint64
+	// Entries and Bytes are the keys cached now and their approximate
+	// heap cost.
+	Entries int
+	Bytes   int64
+}
+
+func (c *cache) stats() CacheStats {
+	var st CacheStats
+	for i := range c.shards {
+		s := &c.shards[i]
+		st.Hits += s.hits.Load()
+		st.Misses += s.misses.Load()
+		st.Loads += s.loads.Load()
+		st.Evictions += s.evictions.Load()
+	}
+	st.Entries, st.Bytes = c.size()
+	return st
 }
 
 // len returns the number of cached materials.

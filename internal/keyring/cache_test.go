@@ -407,3 +407,31 @@ func TestCloseDuringUse(t *testing.T) {
 		t.Errorf("closed cache holds %d", n)
 	}
 }
+
+// TestCacheStats counts hits, misses, loads and evictions as a caller
+// sees them: the first use of a key is a miss and a load, the next a hit,
+// and a third key in a cache of two evicts one.
+func TestCacheStats(t *testing.T) {
+	refs := []MaterialRef{refN(0), refN(1), refN(2)}
+	k, _ := newTestKeyring(t, Options{CacheSize: 2}, refs...)
+	steps := []struct {
+		ref  MaterialRef
+		want CacheStats
+	}{
+		{refs[0], CacheStats{Misses: 1, Loads: 1, Entries: 1}},
+		{refs[0], CacheStats{Hits: 1, Misses: 1, Loads: 1, Entries: 1}},
+		{refs[1], CacheStats{Hits: 1, Misses: 2, Loads: 2, Entries: 2}},
+		{refs[2], CacheStats{Hits: 1, Misses: 3, Loads: 3, Evictions: 1, Entries: 2}},
+	}
+	for i, st := range steps {
+		mustAcquire(t, k, st.ref).release()
+		got := k.Stats()
+		if got.Bytes <= 0 {
+			t.Errorf("step %d: Bytes %d, want > 0", i, got.Bytes)
+		}
+		got.Bytes = 0
+		if got != st.want {
+			t.Errorf("step %d: Stats() = %+v, want %+v", i, got, st.want)
+		}
+	}
+}

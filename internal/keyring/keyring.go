@@ -186,6 +186,11 @@ func (k *Keyring) Close() error {
 	return nil
 }
 
+// Stats returns the unwrapped-key cache's counters. It takes each
+// shard's read lock briefly and is safe for concurrent use; metrics
+// scrapes call it.
+func (k *Keyring) Stats() CacheStats { return k.cache.stats() }
+
 // Forget drops ref's material from the cache and zeroes it (once calls in
 // progress that use it finish). Call it when a key or material version is
 // deleted, so that no unwrapped copy outlives it; a load of ref in progress
