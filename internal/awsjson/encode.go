@@ -165,6 +165,10 @@ var htmlSafe = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// AppendString appends s as a JSON string, byte for byte as json.Marshal
+// writes it (see appendString).
+func AppendString(dst []byte, s string) []byte { return appendString(dst, s) }
+
 // appendString appends s as a JSON string, byte for byte as json.Marshal
 // writes it: short escapes for \b \f \n \r \t " and \\, \u00XX for other
 // control characters and < > &, \ufffd for each byte of invalid UTF-8, and

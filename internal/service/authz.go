@@ -83,7 +83,7 @@ func (s *Service) identity(c *Caller) *identity {
 	// A caller built without a directory record (tests, internal calls):
 	// the root user of its account when its ARN says so.
 	t := policy.TypeIAMUser
-	if c.ARN == rootARN(c.Account) {
+	if c.ARN == iam.RootARN(c.Account) {
 		t = policy.TypeRoot
 	}
 	c.id = &identity{p: policy.Principal{ARN: c.ARN, Account: c.Account, Type: t, UserID: c.Account}}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -129,26 +130,15 @@ func validPrincipalARN(p string) bool {
 			return false
 		}
 		acct, res, ok := strings.Cut(rest, ":")
-		return ok && validAccount(acct) && strings.HasPrefix(res, "assumed-role/") && len(res) > len("assumed-role/")
+		return ok && iam.ValidAccountID(acct) && strings.HasPrefix(res, "assumed-role/") && len(res) > len("assumed-role/")
 	}
 	acct, res, ok := strings.Cut(rest, ":")
-	if !ok || !validAccount(acct) {
+	if !ok || !iam.ValidAccountID(acct) {
 		return false
 	}
 	return res == "root" || strings.HasPrefix(res, "user/") && len(res) > 5 || strings.HasPrefix(res, "role/") && len(res) > 5
 }
 
-func validAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // grantOpsFor reports whether every operation suits the key (reference
 // section 8.3): a grant cannot allow what the key can never do.
@@ -289,7 +279,7 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 		Name:              deref(in.Name),
 		GranteePrincipal:  *in.GranteePrincipal,
 		RetiringPrincipal: deref(in.RetiringPrincipal),
-		IssuingAccount:    rootARN(c.Account),
+		IssuingAccount:    iam.RootARN(c.Account),
 		Operations:        ops,
 		Constraints:       cons,
 		CreatedAt:         s.now().UTC(),
@@ -310,13 +300,12 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 	return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
 }
 
-func rootARN(account string) string { return "arn:aws:iam::" + account + ":root" }
 
 // sameGrant finds a grant that a named CreateGrant repeats.
 func sameGrant(gs []store.Grant, name string, c *Caller, grantee, retiring string, ops []string, cons store.GrantConstraints) (*store.Grant, bool) {
 	for i := range gs {
 		g := &gs[i]
-		if g.Name == name && g.IssuingAccount == rootARN(c.Account) && g.GranteePrincipal == grantee && g.RetiringPrincipal == retiring &&
+		if g.Name == name && g.IssuingAccount == iam.RootARN(c.Account) && g.GranteePrincipal == grantee && g.RetiringPrincipal == retiring &&
 			slices.Equal(g.Operations, ops) && maps.Equal(g.Constraints.EncryptionContextEquals, cons.EncryptionContextEquals) &&
 			maps.Equal(g.Constraints.EncryptionContextSubset, cons.EncryptionContextSubset) {
 			return g, true
@@ -599,7 +588,7 @@ func (s *Service) mayRetire(ctx context.Context, c *Caller, g *store.Grant) bool
 	if slices.Contains(g.Operations, "RetireGrant") && principalMatches(g.GranteePrincipal, c) {
 		return true
 	}
-	if g.IssuingAccount == rootARN(c.Account) {
+	if g.IssuingAccount == iam.RootARN(c.Account) {
 		return c.ARN == g.IssuingAccount || s.identityAllows(ctx, c, "kms:RetireGrant", KeyARN(g.Region, g.Account, g.KeyID))
 	}
 	return false

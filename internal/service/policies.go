@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/policy"
 	"github.com/trentkms/trent/internal/store"
 )
@@ -179,7 +180,7 @@ func (s *Service) checkPrincipals(ctx context.Context, p *policy.Policy) error {
 			}
 		}
 		acct, res, ok := strings.Cut(rest, ":")
-		if !ok || !validAccount(acct) {
+		if !ok || !iam.ValidAccountID(acct) {
 			return invalid
 		}
 		var err error
