@@ -139,7 +139,6 @@ func validPrincipalARN(p string) bool {
 	return res == "root" || strings.HasPrefix(res, "user/") && len(res) > 5 || strings.HasPrefix(res, "role/") && len(res) > 5
 }
 
-
 // grantOpsFor reports whether every operation suits the key (reference
 // section 8.3): a grant cannot allow what the key can never do.
 func grantOpsFor(k *store.Key, ops []string) error {
@@ -299,7 +298,6 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 	}
 	return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
 }
-
 
 // sameGrant finds a grant that a named CreateGrant repeats.
 func sameGrant(gs []store.Grant, name string, c *Caller, grantee, retiring string, ops []string, cons store.GrantConstraints) (*store.Grant, bool) {
