@@ -110,9 +110,6 @@ func compileKeyPolicy(doc string) *policy.Policy {
 	return p
 }
 
-// grantOp is the grant operation that allows op.
-func grantOp(op string) string { return op }
-
 // authorizeKey decides whether the caller may perform op on key k (whose
 // ARN is arn). ck is the cached key when the caller has it (its grants and
 // compiled policy are used); otherwise grants are read from the store.
@@ -135,7 +132,7 @@ func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *sto
 	}
 	var g *store.Grant
 	if len(grants) > 0 {
-		g = matchGrant(grants, c, grantOp(op))
+		g = matchGrant(grants, c, op) // grant operations are named as the operations
 	}
 	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: arn, Context: c}
 	in := policy.AuthzInput{Request: &req, KeyPolicy: pol, KeyAccount: k.Account, Identity: id.policies, GrantAllows: g != nil}
