@@ -130,11 +130,14 @@ func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *sto
 			return s.internal(ctx, op, err)
 		}
 	}
+	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: arn, Context: c}
 	var g *store.Grant
 	if len(grants) > 0 {
 		g = matchGrant(grants, c, op) // grant operations are named as the operations
+		if g == nil && id.p.Type != policy.TypeRoot {
+			g = s.accountGrant(grants, c, id, &req, op)
+		}
 	}
-	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: arn, Context: c}
 	in := policy.AuthzInput{Request: &req, KeyPolicy: pol, KeyAccount: k.Account, Identity: id.policies, GrantAllows: g != nil}
 	d := policy.Authorize(&in)
 	if !d.Allowed {
@@ -216,6 +219,34 @@ func matchGrant(gs []store.Grant, c *Caller, op string) *store.Grant {
 	for i := range gs {
 		g := &gs[i]
 		if principalMatches(g.GranteePrincipal, c) && containsString(g.Operations, op) && grantConstraintsHold(g, c.encCtx, op) {
+			return g
+		}
+	}
+	return nil
+}
+
+// accountGrant returns a grant whose grantee is the caller's account
+// (arn:aws:iam::ACCT:root) when the caller's identity policies allow the
+// action: a grant to an account, like a key policy statement naming the
+// account, leaves it to the account's IAM policies which of its principals
+// may use it.
+func (s *Service) accountGrant(gs []store.Grant, c *Caller, id *identity, req *policy.Request, op string) *store.Grant {
+	root := iam.RootARN(c.Account)
+	for i := range gs {
+		g := &gs[i]
+		if g.GranteePrincipal != root || !containsString(g.Operations, op) || !grantConstraintsHold(g, c.encCtx, op) {
+			continue
+		}
+		allow := false
+		for _, p := range id.policies {
+			switch p.Evaluate(req) {
+			case policy.Deny:
+				return nil
+			case policy.Allow:
+				allow = true
+			}
+		}
+		if allow {
 			return g
 		}
 	}

@@ -345,3 +345,25 @@ func TestAliasAuthorization(t *testing.T) {
 		t.Errorf("Encrypt by key ARN under a RequestAlias condition: got %v, want AccessDenied", err)
 	}
 }
+
+// A grant to an account lets that account's IAM policies decide which of
+// its principals use it.
+func TestGrantToAccount(t *testing.T) {
+	s := newNodes(t, 1)[0].svc
+	arn := newTestKey(t, s, rootOf(acctA), nil)
+	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr("arn:aws:iam::" + acctB + ":root"),
+		Operations: []string{"Encrypt"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := encrypt(t, s, rootOf(acctB), arn, nil); err != nil {
+		t.Errorf("the grantee account's root: %v", err)
+	}
+	if err := encrypt(t, s, user(acctB, "with", allowActions("kms:Encrypt")), arn, nil); err != nil {
+		t.Errorf("a user of the grantee account with an identity policy: %v", err)
+	}
+	wantDenied(t, encrypt(t, s, user(acctB, "without"), arn, nil), user(acctB, "without").ARN, "kms:Encrypt")
+	deny := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"},{"Effect":"Deny","Action":"kms:Encrypt","Resource":"*"}]}`
+	wantDenied(t, encrypt(t, s, user(acctB, "denied", deny), arn, nil), user(acctB, "denied").ARN, "kms:Encrypt")
+	// Another account's users get nothing from it.
+	wantDenied(t, encrypt(t, s, user("999988887777", "x", allowAll), arn, nil), user("999988887777", "x").ARN, "kms:Encrypt")
+}
