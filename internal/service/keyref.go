@@ -108,7 +108,9 @@ var crossAccountOps = map[string]bool{
 func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
 	ref, err := s.resolveRefOf(ctx, c, op, keyID, form)
 	if err == nil {
-		audit.SetResource(ctx, ref.Account, KeyARN(ref.Region, ref.Account, ref.ID))
+		if audit.FromContext(ctx) != nil { // building the ARN allocates
+			audit.SetResource(ctx, ref.Account, KeyARN(ref.Region, ref.Account, ref.ID))
+		}
 	}
 	return ref, err
 }
