@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	_ "modernc.org/sqlite"
@@ -265,6 +266,22 @@ func TestKill9UnderLoad(t *testing.T) {
 						continue
 					}
 					md = out.ResultMetadata
+				} else if i%10 == 3 {
+					// A policy that differs from every other, so each
+					// success is a new policy version of the key.
+					policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"w%dx%d","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"kms:*","Resource":"*"}]}`, w, i, account)
+					out, err := c.PutKeyPolicy(ctx, &kms.PutKeyPolicyInput{KeyId: ck.KeyMetadata.KeyId, PolicyName: aws.String("default"), Policy: aws.String(policy)})
+					if err != nil {
+						continue
+					}
+					md = out.ResultMetadata
+				} else if i%10 == 7 {
+					out, err := c.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: ck.KeyMetadata.KeyId, GranteePrincipal: aws.String("arn:aws:iam::" + account + ":root"),
+						Operations: []kmstypes.GrantOperation{kmstypes.GrantOperationDecrypt}})
+					if err != nil {
+						continue
+					}
+					md = out.ResultMetadata
 				} else {
 					out, err := c.Encrypt(ctx, &kms.EncryptInput{KeyId: ck.KeyMetadata.Arn, Plaintext: []byte("x")})
 					if err != nil {
@@ -290,7 +307,7 @@ func TestKill9UnderLoad(t *testing.T) {
 		t.Fatalf("only %d requests answered before the kill", len(acked))
 	}
 	got := map[string]bool{}
-	aliases, keys := 0, 0
+	aliases, keys, grants, policies := 0, 0, 0, 0
 	for _, ev := range listEvents(t, s) {
 		got[ev["requestID"].(string)] = true
 		if ev["errorCode"] == nil {
@@ -299,6 +316,10 @@ func TestKill9UnderLoad(t *testing.T) {
 				aliases++
 			case "CreateKey":
 				keys++
+			case "CreateGrant":
+				grants++
+			case "PutKeyPolicy":
+				policies++
 			}
 		}
 	}
@@ -318,12 +339,26 @@ func TestKill9UnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var storedAliases, storedKeys int
+		var storedAliases, storedKeys, storedGrants int
+		var version int64
 		db.QueryRow(`SELECT count(*) FROM aliases`).Scan(&storedAliases)
 		db.QueryRow(`SELECT count(*) FROM keys`).Scan(&storedKeys)
+		db.QueryRow(`SELECT count(*) FROM grants`).Scan(&storedGrants)
+		db.QueryRow(`SELECT version FROM keys WHERE id = ?`, *ck.KeyMetadata.KeyId).Scan(&version)
 		db.Close()
 		if storedAliases != aliases || storedKeys != keys {
 			t.Errorf("stored %d aliases and %d keys; successful events: %d CreateAlias, %d CreateKey", storedAliases, storedKeys, aliases, keys)
+		}
+		// Grants, and policy versions of the key (only PutKeyPolicy
+		// changes it here), each have exactly one event.
+		if storedGrants != grants {
+			t.Errorf("stored %d grants; successful CreateGrant events: %d", storedGrants, grants)
+		}
+		if version-1 != int64(policies) {
+			t.Errorf("the key is at version %d (%d policy changes); successful PutKeyPolicy events: %d", version, version-1, policies)
+		}
+		if grants == 0 || policies == 0 {
+			t.Errorf("the load made %d grants and %d policy changes; want some of each", grants, policies)
 		}
 	}
 	mustRun(t, s, "audit", "verify", "--data-dir", s.DataDir)
