@@ -24,8 +24,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
-	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	_ "modernc.org/sqlite"
 
