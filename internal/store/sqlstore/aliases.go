@@ -152,21 +152,5 @@ func (s *DB) ListAliases(ctx context.Context, account, region, targetKeyID, afte
 		args = append(args, targetKeyID)
 	}
 	q += ` ORDER BY name LIMIT $4`
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Alias
-	for rows.Next() {
-		a, err := scanAlias(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list aliases: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list aliases: %w", err)
-	}
-	return out, nil
+	return queryAll(ctx, s.db, "list aliases", scanAlias, q, args...)
 }

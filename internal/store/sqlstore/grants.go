@@ -72,28 +72,8 @@ func (s *DB) CreateGrant(ctx context.Context, g store.Grant, maxPerKey int) erro
 
 // Grants implements store.Store.
 func (s *DB) Grants(ctx context.Context, ref store.KeyRef) ([]store.Grant, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+grantCols+` FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY created_at, id`,
+	return queryAll(ctx, s.db, "list grants of key "+ref.ID, scanGrant, `SELECT `+grantCols+` FROM grants WHERE account = $1 AND region = $2 AND key_id = $3 ORDER BY created_at, id`,
 		ref.Account, ref.Region, ref.ID)
-	if err != nil {
-		return nil, fmt.Errorf("list grants of key %s: %w", ref.ID, err)
-	}
-	return collectGrants(rows)
-}
-
-func collectGrants(rows *sql.Rows) ([]store.Grant, error) {
-	defer rows.Close()
-	var out []store.Grant
-	for rows.Next() {
-		g, err := scanGrant(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read grant: %w", err)
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read grants: %w", err)
-	}
-	return out, nil
 }
 
 // RetirableGrants implements store.Store.
@@ -111,14 +91,10 @@ func (s *DB) RetirableGrants(ctx context.Context, retiring, after string, limit 
 	}
 	// Row-value comparison spelt out: both engines compare text bytewise
 	// (COLLATE "C" on PostgreSQL).
-	rows, err := s.db.QueryContext(ctx, `SELECT `+grantCols+` FROM grants WHERE retiring = $1 AND (
+	return queryAll(ctx, s.db, "list retirable grants", scanGrant, `SELECT `+grantCols+` FROM grants WHERE retiring = $1 AND (
 			account > $2 OR (account = $2 AND (region > $3 OR (region = $3 AND (key_id > $4 OR (key_id = $4 AND id > $5))))))
 		ORDER BY account, region, key_id, id LIMIT $6`,
 		retiring, a[0], a[1], a[2], a[3], limit)
-	if err != nil {
-		return nil, fmt.Errorf("list retirable grants: %w", err)
-	}
-	return collectGrants(rows)
 }
 
 // DeleteGrant implements store.Store.

@@ -124,21 +124,8 @@ func (s *DB) ListUsers(ctx context.Context, account, pathPrefix, after string, l
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM iam_users WHERE account = $1 AND name_key > $2`+pathPrefixClause+` ORDER BY name_key LIMIT $5`,
+	return queryAll(ctx, s.db, "list users", scanUser, `SELECT `+userCols+` FROM iam_users WHERE account = $1 AND name_key > $2`+pathPrefixClause+` ORDER BY name_key LIMIT $5`,
 		account, nameKey(after), len(pathPrefix), pathPrefix, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var out []store.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
 }
 
 // DeleteUser implements store.Store.
@@ -220,21 +207,8 @@ func (s *DB) ListRoles(ctx context.Context, account, pathPrefix, after string, l
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+roleCols+` FROM iam_roles WHERE account = $1 AND name_key > $2`+pathPrefixClause+` ORDER BY name_key LIMIT $5`,
+	return queryAll(ctx, s.db, "list roles", scanRole, `SELECT `+roleCols+` FROM iam_roles WHERE account = $1 AND name_key > $2`+pathPrefixClause+` ORDER BY name_key LIMIT $5`,
 		account, nameKey(after), len(pathPrefix), pathPrefix, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list roles: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Role
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list roles: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 // DeleteRole implements store.Store.
@@ -461,19 +435,6 @@ func (s *DB) DeleteAccessKey(ctx context.Context, account, id string) error {
 
 // UserAccessKeys implements store.Store.
 func (s *DB) UserAccessKeys(ctx context.Context, account, userName string) ([]store.AccessKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+accessKeyCols+` FROM access_keys WHERE account_id = $1 AND lower(user_name) = $2 ORDER BY created_at, id`,
+	return queryAll(ctx, s.db, "list access keys", scanAccessKey, `SELECT `+accessKeyCols+` FROM access_keys WHERE account_id = $1 AND lower(user_name) = $2 ORDER BY created_at, id`,
 		account, nameKey(userName))
-	if err != nil {
-		return nil, fmt.Errorf("list access keys: %w", err)
-	}
-	defer rows.Close()
-	var out []store.AccessKey
-	for rows.Next() {
-		k, err := scanAccessKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list access keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
 }

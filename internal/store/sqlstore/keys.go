@@ -112,24 +112,8 @@ func (s *DB) ListKeys(ctx context.Context, account, region, after string, limit 
 	if err := checkLimit(limit); err != nil {
 		return nil, fmt.Errorf("list keys: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM keys WHERE account = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4`,
+	return queryAll(ctx, s.db, "list keys", scanKey, `SELECT `+keyCols+` FROM keys WHERE account = $1 AND region = $2 AND id > $3 ORDER BY id LIMIT $4`,
 		account, region, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list keys: %w", err)
-	}
-	return out, nil
 }
 
 // UpdateKey implements store.Store. The stored record is read back with

@@ -103,7 +103,7 @@ func (s *DB) DueKeys(ctx context.Context, now time.Time, after store.KeyRef, lim
 	if err := checkLimit(limit); err != nil {
 		return nil, fmt.Errorf("due keys: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+keyCols+` FROM keys WHERE deletion_date <= $1 AND state = 'PendingDeletion'
+	return queryAll(ctx, s.db, "due keys", scanKey, `SELECT `+keyCols+` FROM keys WHERE deletion_date <= $1 AND state = 'PendingDeletion'
 			AND (account, region, id) > ($3, $4, $5)
 		UNION ALL
 		SELECT `+keyCols+` FROM keys WHERE next_rotation <= $1 AND rotation_enabled = 1 AND state = 'Enabled'
@@ -116,20 +116,4 @@ func (s *DB) DueKeys(ctx context.Context, now time.Time, after store.KeyRef, lim
 			AND (state <> 'Enabled' OR rotation_enabled = 0 OR next_rotation > $1)
 			AND (account, region, id) > ($3, $4, $5)
 		ORDER BY account, region, id LIMIT $2`, nanos(now), limit, after.Account, after.Region, after.ID)
-	if err != nil {
-		return nil, fmt.Errorf("due keys: %w", err)
-	}
-	defer rows.Close()
-	var out []store.Key
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("due keys: %w", err)
-		}
-		out = append(out, k)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("due keys: %w", err)
-	}
-	return out, nil
 }

@@ -351,21 +351,32 @@ func (s *DB) AccessKey(ctx context.Context, id string) (store.AccessKey, error) 
 
 // AccessKeysOf implements store.Store.
 func (s *DB) AccessKeysOf(ctx context.Context, accountID string) ([]store.AccessKey, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+accessKeyCols+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, id`, accountID)
+	return queryAll(ctx, s.db, "list access keys", scanAccessKey, `SELECT `+accessKeyCols+` FROM access_keys WHERE account_id = $1 ORDER BY created_at, id`, accountID)
+}
+
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs query and returns every row as scan reads it; what names
+// the rows in errors.
+func queryAll[T any](ctx context.Context, q querier, what string, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list access keys: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []store.AccessKey
+	var out []T
 	for rows.Next() {
-		k, err := scanAccessKey(rows)
+		v, err := scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("list access keys: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
-		out = append(out, k)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list access keys: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	return out, nil
 }
