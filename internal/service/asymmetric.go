@@ -509,22 +509,11 @@ func (s *Service) generateDataKeyPair(ctx context.Context, c *Caller, op string,
 	if *in.KeyPairSpec == "SM2" {
 		return nil, errorf(KindUnsupportedOperation, "KeyPairSpec SM2 is only available in China Regions.")
 	}
-	c.setEncryptionContext(in.EncryptionContext)
-	c.grantTokens = in.GrantTokens
-	ck, err := s.cachedKey(ctx, c, op, *in.KeyId)
+	ck, err := s.dataKeyKey(ctx, c, op, *in.KeyId, in.EncryptionContext, in.GrantTokens, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
 	k := &ck.key
-	if err := usableForCrypto(k); err != nil {
-		return nil, err
-	}
-	if err := symmetricKey(k, op, nil); err != nil {
-		return nil, err
-	}
-	if in.DryRun {
-		return nil, ErrDryRun
-	}
 	priv, pub, err := keyring.GenerateKeyPair(*in.KeyPairSpec, nil)
 	if err != nil {
 		return nil, s.internal(ctx, op, fmt.Errorf("generate %s key pair: %w", *in.KeyPairSpec, err))

@@ -433,6 +433,28 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 	}, nil
 }
 
+// dataKeyKey resolves and authorizes the symmetric key that encrypts a data
+// key (GenerateDataKey*, GenerateDataKeyPair*) and checks it can, up to
+// DryRun.
+func (s *Service) dataKeyKey(ctx context.Context, c *Caller, op, keyID string, encCtx map[string]string, tokens []string, dryRun bool) (*cachedKey, error) {
+	c.setEncryptionContext(encCtx)
+	c.grantTokens = tokens
+	ck, err := s.cachedKey(ctx, c, op, keyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := usableForCrypto(&ck.key); err != nil {
+		return nil, err
+	}
+	if err := symmetricKey(&ck.key, op, nil); err != nil {
+		return nil, err
+	}
+	if dryRun {
+		return nil, ErrDryRun
+	}
+	return ck, nil
+}
+
 // GenerateDataKey returns a data key in plaintext and encrypted under a
 // symmetric key.
 func (s *Service) GenerateDataKey(ctx context.Context, c *Caller, in *GenerateDataKeyInput) (*GenerateDataKeyOutput, error) {
@@ -466,22 +488,11 @@ func (s *Service) generateDataKey(ctx context.Context, c *Caller, op string, in 
 	case *in.KeySpec == "AES_128":
 		n = 16
 	}
-	c.setEncryptionContext(in.EncryptionContext)
-	c.grantTokens = in.GrantTokens
-	ck, err := s.cachedKey(ctx, c, op, *in.KeyId)
+	ck, err := s.dataKeyKey(ctx, c, op, *in.KeyId, in.EncryptionContext, in.GrantTokens, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
 	k := &ck.key
-	if err := usableForCrypto(k); err != nil {
-		return nil, err
-	}
-	if err := symmetricKey(k, op, nil); err != nil {
-		return nil, err
-	}
-	if in.DryRun {
-		return nil, ErrDryRun
-	}
 	pt, blob, err := s.keyring.GenerateDataKey(ctx, materialRef(k, k.CurrentMaterial), n, in.EncryptionContext)
 	if err != nil {
 		return nil, s.internal(ctx, op, err)
