@@ -550,3 +550,23 @@ func TestPendingContext(t *testing.T) {
 		t.Error("a context without an event has one")
 	}
 }
+
+// TestSealAllocatesOnce checks that an Encrypt-shaped event is encoded
+// into one allocation: sizeHint must cover the encoding.
+func TestSealAllocatesOnce(t *testing.T) {
+	ev := &Event{EventVersion: EventVersion, EventTime: time.Now(), EventSource: SourceKMS, EventName: "Encrypt",
+		AWSRegion: "us-east-1", SourceIPAddress: "127.0.0.1", UserAgent: "aws-cli/2.15.0 Python/3.11.6 Linux/6.1.0 source/x86_64.debian.12 prompt/off command/kms.encrypt",
+		UserIdentity: Identity{Type: "AssumedRole", PrincipalID: "AROAEXAMPLEEXAMPLE123:session-name", ARN: "arn:aws:sts::111122223333:assumed-role/app/session-name",
+			AccountID: "111122223333", AccessKeyID: "ASIAEXAMPLEEXAMPLE12",
+			SessionContext: SessionContext{SessionIssuer: SessionIssuer{Type: "Role", PrincipalID: "AROAEXAMPLEEXAMPLE123", ARN: "arn:aws:iam::111122223333:role/app", AccountID: "111122223333", UserName: "app"}}},
+		RequestParameters: json.RawMessage(`{"keyId":"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab","encryptionContext":{"purpose":"test","tenant":"a"},"encryptionAlgorithm":"SYMMETRIC_DEFAULT"}`),
+		RequestID:         "89352247-0bb6-4e9b-8000-000000000002", EventID: "44be6465-5885-464b-a137-bf5c3e217ed0", ReadOnly: true,
+		EventType: TypeAPICall, ManagementEvent: true, RecipientAccountID: "111122223333", EventCategory: CategoryManagement}
+	ev.AddResource("111122223333", "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
+	if n := testing.AllocsPerRun(100, ev.Seal); n != 1 {
+		t.Errorf("Seal allocates %v times, want 1", n)
+	}
+	if got, want := ev.encoded(), ev.Marshal(nil); !bytes.Equal(got, want) {
+		t.Errorf("sealed encoding differs from Marshal")
+	}
+}

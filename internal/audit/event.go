@@ -124,14 +124,34 @@ type Event struct {
 // its fields are not recorded. The Writer seals events in the appending
 // goroutine, so that the encoding work runs in parallel rather than in the
 // one goroutine that commits.
-func (e *Event) Seal() { e.enc = e.Marshal(nil) }
+func (e *Event) Seal() { e.enc = e.Marshal(make([]byte, 0, e.sizeHint())) }
 
 // encoded returns the sealed encoding, or encodes now.
 func (e *Event) encoded() []byte {
 	if e.enc != nil {
 		return e.enc
 	}
-	return e.Marshal(nil)
+	return e.Marshal(make([]byte, 0, e.sizeHint()))
+}
+
+// sizeHint is about the size of the event's encoding: its member names and
+// punctuation plus the lengths of its values. Encoding into a buffer of
+// this capacity allocates once instead of growing through every power of
+// two, which on the Encrypt path was a quarter of all bytes allocated.
+func (e *Event) sizeHint() int {
+	const members = 448 // names, quotes, punctuation and the fixed values
+	n := members + len(e.RequestParameters) + len(e.ResponseElements) + len(e.AdditionalEventData) +
+		len(e.UserIdentity.PrincipalID) + len(e.UserIdentity.ARN) + len(e.UserIdentity.AccountID) +
+		len(e.UserIdentity.AccessKeyID) + len(e.UserIdentity.UserName) + len(e.UserIdentity.InvokedBy) +
+		len(e.EventName) + len(e.AWSRegion) + len(e.SourceIPAddress) + len(e.UserAgent) + len(e.ErrorCode) +
+		len(e.ErrorMessage) + len(e.RequestID) + len(e.EventID) + len(e.RecipientAccountID)
+	if si := &e.UserIdentity.SessionContext.SessionIssuer; si.ARN != "" {
+		n += 160 + len(si.PrincipalID) + len(si.ARN) + len(si.UserName)
+	}
+	for _, r := range e.Resources {
+		n += 64 + len(r.AccountID) + len(r.ARN)
+	}
+	return min(n, MaxEventBytes+1)
 }
 
 // AddResource adds a key to resources[] unless it is there already.
