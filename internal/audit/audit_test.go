@@ -552,7 +552,8 @@ func TestPendingContext(t *testing.T) {
 }
 
 // TestSealAllocatesOnce checks that an Encrypt-shaped event is encoded
-// into one allocation: sizeHint must cover the encoding.
+// into one allocation (sizeHint must cover the encoding), and that its
+// record's stored form is less than half its size and gives it back.
 func TestSealAllocatesOnce(t *testing.T) {
 	ev := &Event{EventVersion: EventVersion, EventTime: time.Now(), EventSource: SourceKMS, EventName: "Encrypt",
 		AWSRegion: "us-east-1", SourceIPAddress: "127.0.0.1", UserAgent: "aws-cli/2.15.0 Python/3.11.6 Linux/6.1.0 source/x86_64.debian.12 prompt/off command/kms.encrypt",
@@ -568,5 +569,12 @@ func TestSealAllocatesOnce(t *testing.T) {
 	}
 	if got, want := ev.encoded(), ev.Marshal(nil); !bytes.Equal(got, want) {
 		t.Errorf("sealed encoding differs from Marshal")
+	}
+	r := NewRecord(ev, 1, Genesis)
+	if len(r.Stored) >= len(r.Event)/2 {
+		t.Errorf("stored form is %d bytes for %d of JSON, want less than half", len(r.Stored), len(r.Event))
+	}
+	if got, err := Decompress(r.Stored); err != nil || !bytes.Equal(got, r.Event) {
+		t.Errorf("Decompress(stored form) = %q, %v; want the encoding", got, err)
 	}
 }

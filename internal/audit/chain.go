@@ -44,7 +44,11 @@ type Record struct {
 	Principal string
 	ErrorCode string
 	// Event is the canonical encoding; Hash covers exactly these bytes.
-	Event    []byte
+	Event []byte
+	// Stored is what the store keeps for Event: its compressed form
+	// (Compress; Decompress gives Event back). Set by NewRecord for
+	// appending; records read back from a store carry Event only.
+	Stored   []byte
 	PrevHash []byte
 	Hash     []byte
 }
@@ -61,6 +65,7 @@ func NewRecord(ev *Event, seq int64, prev []byte) Record {
 		Principal: ev.UserIdentity.ARN,
 		ErrorCode: ev.ErrorCode,
 		Event:     b,
+		Stored:    compressed(b),
 		PrevHash:  prev,
 		Hash:      Link(prev, seq, b),
 	}

@@ -8,6 +8,7 @@ package audit_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -29,6 +30,7 @@ import (
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 	_ "modernc.org/sqlite"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/test/harness"
 )
 
@@ -186,24 +188,57 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		t.Fatalf("head %s: want at least 14 events", head)
 	}
 
+	// The event column holds the stored form (compressed); the first two
+	// cases edit it the way an attacker with the file would: decompress,
+	// change, compress again; and by damaging its bytes.
+	editEvent := func(t *testing.T, db *sql.DB, seq int, edit func([]byte) []byte) {
+		t.Helper()
+		var stored []byte
+		if err := db.QueryRow(`SELECT event FROM audit_events WHERE seq = ?`, seq).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE audit_events SET event = ? WHERE seq = ?`, edit(stored), seq); err != nil {
+			t.Fatal(err)
+		}
+	}
 	tests := []struct {
 		name    string
 		sql     []string
+		fn      func(t *testing.T, db *sql.DB)
 		head    bool
 		wantSeq int
 	}{
-		{"update an event", []string{`UPDATE audit_events SET event = CAST(replace(CAST(event AS TEXT), '"eventName":"Encrypt"', '"eventName":"Decrypt"') AS BLOB) WHERE seq = 5`}, false, 5},
-		{"update an error code column", []string{`UPDATE audit_events SET error_code = '' WHERE error_code != ''`}, false, n},
-		{"delete a middle event", []string{`DELETE FROM audit_events WHERE seq = 4`}, false, 4},
+		{"update an event", nil, func(t *testing.T, db *sql.DB) {
+			editEvent(t, db, 5, func(stored []byte) []byte {
+				ev, err := audit.Decompress(stored)
+				if err != nil {
+					t.Fatal(err)
+				}
+				changed := bytes.Replace(ev, []byte(`"readOnly":true`), []byte(`"readOnly":false`), 1)
+				if bytes.Equal(changed, ev) {
+					t.Fatalf("event 5 has no readOnly true: %s", ev)
+				}
+				return audit.Compress(nil, changed)
+			})
+		}, false, 5},
+		{"damage an event's stored bytes", nil, func(t *testing.T, db *sql.DB) {
+			editEvent(t, db, 7, func(stored []byte) []byte {
+				b := bytes.Clone(stored)
+				b[len(b)/2] ^= 0x20
+				return b
+			})
+		}, false, 7},
+		{"update an error code column", []string{`UPDATE audit_events SET error_code = '' WHERE error_code != ''`}, nil, false, n},
+		{"delete a middle event", []string{`DELETE FROM audit_events WHERE seq = 4`}, nil, false, 4},
 		{"swap two events", []string{
 			`UPDATE audit_events SET seq = -1 WHERE seq = 3`,
 			`UPDATE audit_events SET seq = 3 WHERE seq = 6`,
 			`UPDATE audit_events SET seq = 6 WHERE seq = -1`,
-		}, false, 3},
+		}, nil, false, 3},
 		{"delete the tail and fix the head record", []string{
 			fmt.Sprintf(`DELETE FROM audit_events WHERE seq > %d`, n-2),
 			fmt.Sprintf(`UPDATE audit_head SET seq = %d, hash = (SELECT hash FROM audit_events WHERE seq = %d)`, n-2, n-2),
-		}, true, n - 1},
+		}, nil, true, n - 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -218,6 +253,9 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				} else if k, _ := res.RowsAffected(); k == 0 {
 					t.Fatalf("%s changed nothing", q)
 				}
+			}
+			if tc.fn != nil {
+				tc.fn(t, db)
 			}
 			db.Close()
 			args := []string{"audit", "verify", "--data-dir", dir}
