@@ -55,7 +55,10 @@ type Record struct {
 
 // NewRecord returns the record for ev at seq after prev: it encodes ev and
 // links it. The store calls it under its chain-head lock.
-func NewRecord(ev *Event, seq int64, prev []byte) Record {
+func NewRecord(ev *Event, seq int64, prev []byte) Record { return newRecord(ev, seq, prev, true) }
+
+// newRecord is NewRecord, with the stored form only when stored is set.
+func newRecord(ev *Event, seq int64, prev []byte, stored bool) Record {
 	b := ev.encoded()
 	r := Record{
 		Seq:       seq,
@@ -65,9 +68,11 @@ func NewRecord(ev *Event, seq int64, prev []byte) Record {
 		Principal: ev.UserIdentity.ARN,
 		ErrorCode: ev.ErrorCode,
 		Event:     b,
-		Stored:    compressed(b),
 		PrevHash:  prev,
 		Hash:      Link(prev, seq, b),
+	}
+	if stored {
+		r.Stored = compressed(b)
 	}
 	switch len(ev.Resources) {
 	case 0:

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +23,20 @@ import (
 // updating a head row would add a page to every commit.
 
 const auditCols = `seq, at, account, event_name, key_arns, principal, error_code, event, prev_hash, hash`
+
+// auditSelectCols are the columns read back: auditCols and the number of
+// events in the row (1, or more for a batch row).
+const auditSelectCols = auditCols + `, n`
+
+// sqlBatchInsert inserts a batch row (audit.EncodeBatch): its query
+// columns are empty, since its events are filtered when it is read.
+const sqlBatchInsert = `INSERT INTO audit_events (` + auditCols + `, n) VALUES ($1, $2, '', '', '', '', '', $3, $4, $5, $6)`
+
+// batchRows reports whether an append of several events is one row. It is
+// SQLite's: there a row costs a B-tree insert and its pages in the
+// pure-Go driver, which is what bounds audited throughput; PostgreSQL
+// keeps a row per event.
+func (s *DB) batchRows() bool { return s.d.Name == "sqlite" }
 
 // auditInsertRows is the most rows one INSERT statement carries.
 const auditInsertRows = 64
@@ -135,6 +151,15 @@ func (s *DB) prepareAudit(ctx context.Context, n int) error {
 			return err
 		}
 	}
+	if n > 1 && s.batchRows() {
+		if _, err := s.auditStmt(ctx, 0, sqlBatchInsert); err != nil {
+			return err
+		}
+		if n%audit.MaxBatchEvents != 1 {
+			return nil
+		}
+		n = 1 // the single event left over
+	}
 	if n >= auditInsertRows {
 		if _, err := s.auditStmt(ctx, auditInsertRows, ""); err != nil {
 			return err
@@ -177,6 +202,23 @@ func (s *DB) appendAudit(ctx context.Context, tx *sql.Tx, evs []*audit.Event) (a
 	if len(head.Hash) == 0 {
 		head.Hash = audit.Genesis
 	}
+	if len(evs) > 1 && s.batchRows() {
+		st, err := s.auditStmt(ctx, 0, sqlBatchInsert)
+		if err != nil {
+			return audit.Head{}, err
+		}
+		for len(evs) > 1 { // a single event left over is a row of its own
+			k := min(len(evs), audit.MaxBatchEvents)
+			stored, latest, last := audit.EncodeBatch(evs[:k], head)
+			if _, err := tx.StmtContext(ctx, st).ExecContext(ctx, last.Seq, nanos(latest), stored, head.Hash, last.Hash, k); err != nil {
+				return audit.Head{}, fmt.Errorf("insert audit events: %w", err)
+			}
+			head, evs = last, evs[k:]
+		}
+		if len(evs) == 0 {
+			return head, nil
+		}
+	}
 	args := make([]any, 0, 10*min(len(evs), auditInsertRows))
 	for start := 0; start < len(evs); {
 		n := min(len(evs)-start, auditInsertRows)
@@ -218,7 +260,7 @@ const auditTimeSlack = 2 * time.Minute
 // auditTimeSlack, since times follow seq only that closely.
 func (s *DB) seqFrom(ctx context.Context, t time.Time) (int64, error) {
 	var lo, hi int64
-	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM audit_events`).Scan(&lo, &hi)
+	err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MIN(seq - n + 1), 0), COALESCE(MAX(seq), 0) FROM audit_events`).Scan(&lo, &hi)
 	if err != nil || hi == 0 {
 		return 0, err
 	}
@@ -260,15 +302,48 @@ func (s *DB) AuditHead(ctx context.Context) (audit.Head, error) {
 	return s.readHead(ctx, s.db, false)
 }
 
-func scanAudit(rows *sql.Rows) ([]audit.Record, error) {
+// auditPage is what one query of audit rows read: their events (a batch
+// row's in the query's order), the number of rows, and the cursor past
+// them: the largest sequence number read (ascending) or the smallest
+// (descending).
+type auditPage struct {
+	recs   []audit.Record
+	rows   int
+	cursor int64
+}
+
+func scanAudit(rows *sql.Rows, desc bool) (auditPage, error) {
 	defer rows.Close()
-	var out []audit.Record
+	var p auditPage
 	for rows.Next() {
 		var r audit.Record
-		var at int64
+		var at, n int64
 		var stored []byte
-		if err := rows.Scan(&r.Seq, &at, &r.Account, &r.EventName, &r.KeyARNs, &r.Principal, &r.ErrorCode, &stored, &r.PrevHash, &r.Hash); err != nil {
-			return nil, fmt.Errorf("read audit events: %w", err)
+		if err := rows.Scan(&r.Seq, &at, &r.Account, &r.EventName, &r.KeyARNs, &r.Principal, &r.ErrorCode, &stored, &r.PrevHash, &r.Hash, &n); err != nil {
+			return auditPage{}, fmt.Errorf("read audit events: %w", err)
+		}
+		p.rows++
+		first := r.Seq - n + 1
+		if p.rows == 1 || !desc && r.Seq > p.cursor || desc && first < p.cursor {
+			p.cursor = r.Seq
+			if desc {
+				p.cursor = first
+			}
+		}
+		if n > 1 {
+			recs, err := audit.DecodeBatch(stored, r.Seq, int(n), r.PrevHash, r.Hash)
+			if err != nil {
+				// A damaged batch is returned as one record at its first
+				// sequence number, holding the stored bytes: its hash
+				// does not match, which verification reports there.
+				p.recs = append(p.recs, audit.Record{Seq: first, Time: fromNanos(at), Event: stored, PrevHash: r.PrevHash, Hash: r.Hash})
+				continue
+			}
+			if desc {
+				slices.Reverse(recs)
+			}
+			p.recs = append(p.recs, recs...)
+			continue
 		}
 		var err error
 		if r.Event, err = audit.Decompress(stored); err != nil {
@@ -278,12 +353,12 @@ func scanAudit(rows *sql.Rows) ([]audit.Record, error) {
 			r.Event = stored
 		}
 		r.Time = fromNanos(at)
-		out = append(out, r)
+		p.recs = append(p.recs, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read audit events: %w", err)
+		return auditPage{}, fmt.Errorf("read audit events: %w", err)
 	}
-	return out, nil
+	return p, nil
 }
 
 // AuditRecords implements audit.Log.
@@ -291,14 +366,28 @@ func (s *DB) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+auditSelectCols+` FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read audit events: %w", err)
 	}
-	return scanAudit(rows)
+	p, err := scanAudit(rows, false)
+	if err != nil {
+		return nil, err
+	}
+	// A batch row may start at or before after, and hold more than limit.
+	out := p.recs[:0]
+	for _, r := range p.recs {
+		if r.Seq > after && len(out) < limit {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }
 
-// QueryAudit implements audit.Log.
+// QueryAudit implements audit.Log. Conditions on a row's columns select
+// single events; a batch row (n > 1) is read whole and its events are
+// kept by auditMatches, which every record passes through, so that the
+// answer is exact either way.
 func (s *DB) QueryAudit(ctx context.Context, q audit.Query) ([]audit.Record, error) {
 	if err := checkLimit(q.Limit); err != nil {
 		return nil, err
@@ -309,11 +398,12 @@ func (s *DB) QueryAudit(ctx context.Context, q audit.Query) ([]audit.Record, err
 		args = append(args, v)
 		where = append(where, strings.ReplaceAll(cond, "?", "$"+strconv.Itoa(len(args))))
 	}
+	col := func(cond string, v any) { add("(n > 1 OR "+cond+")", v) }
 	if q.Account != "" {
-		add("account = ?", q.Account)
+		col("account = ?", q.Account)
 	}
 	if !q.Start.IsZero() {
-		add("at >= ?", nanos(q.Start))
+		col("at >= ?", nanos(q.Start))
 		from, err := s.seqFrom(ctx, q.Start)
 		if err != nil {
 			return nil, err
@@ -323,61 +413,95 @@ func (s *DB) QueryAudit(ctx context.Context, q audit.Query) ([]audit.Record, err
 		}
 	}
 	if !q.End.IsZero() {
-		add("at < ?", nanos(q.End))
+		col("at < ?", nanos(q.End))
 		to, err := s.seqFrom(ctx, q.End.Add(2*auditTimeSlack))
 		if err != nil {
 			return nil, err
 		}
 		if to > 0 {
-			add("seq <= ?", to)
+			add("seq - n + 1 <= ?", to)
 		}
 	}
 	if q.EventName != "" {
-		add("event_name = ?", q.EventName)
+		col("event_name = ?", q.EventName)
 	}
 	if q.KeyARN != "" {
-		add("(key_arns = ? OR ',' || key_arns || ',' LIKE '%,' || ? || ',%')", q.KeyARN)
+		col("(key_arns = ? OR ',' || key_arns || ',' LIKE '%,' || ? || ',%')", q.KeyARN)
 	}
 	if q.Principal != "" {
-		add("principal = ?", q.Principal)
+		col("principal = ?", q.Principal)
 	}
 	if q.ErrorCode != "" {
-		add("error_code = ?", q.ErrorCode)
+		col("error_code = ?", q.ErrorCode)
 	}
-	order := "DESC"
+	// The cursor pages through rows: past the last row read, starting at
+	// AfterSeq or BeforeSeq.
+	order, cursor := "DESC", int64(math.MaxInt64)
 	if q.Ascending {
-		order = "ASC"
-		if q.AfterSeq > 0 {
-			add("seq > ?", q.AfterSeq)
+		order, cursor = "ASC", q.AfterSeq
+		add("seq > ?", int64(0))
+	} else {
+		if q.BeforeSeq > 0 {
+			cursor = q.BeforeSeq
 		}
-	} else if q.BeforeSeq > 0 {
-		add("seq < ?", q.BeforeSeq)
+		add("seq - n + 1 < ?", int64(0))
 	}
-	sqlText := `SELECT ` + auditCols + ` FROM audit_events`
-	if len(where) > 0 {
-		sqlText += ` WHERE ` + strings.Join(where, " AND ")
+	cursorArg := len(args) - 1
+	// A prune deletes whole rows: the events before the checkpoint that
+	// share a batch row with later ones are skipped here.
+	var pruned int64
+	if c, ok, err := s.AuditCheckpoint(ctx); err != nil {
+		return nil, err
+	} else if ok {
+		pruned = c.Seq
 	}
+	sqlText := `SELECT ` + auditSelectCols + ` FROM audit_events WHERE ` + strings.Join(where, " AND ")
 	args = append(args, q.Limit)
 	sqlText += ` ORDER BY seq ` + order + ` LIMIT $` + strconv.Itoa(len(args))
-	rows, err := s.db.QueryContext(ctx, sqlText, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query audit events: %w", err)
-	}
-	recs, err := scanAudit(rows)
-	if err != nil || q.KeyARN == "" {
-		return recs, err
-	}
-	// LIKE treats _ as a wildcard: keep exact matches only.
-	out := recs[:0]
-	for _, r := range recs {
-		for _, a := range strings.Split(r.KeyARNs, ",") {
-			if a == q.KeyARN {
+	var out []audit.Record
+	for {
+		args[cursorArg] = cursor
+		rows, err := s.db.QueryContext(ctx, sqlText, args...)
+		if err != nil {
+			return nil, fmt.Errorf("query audit events: %w", err)
+		}
+		p, err := scanAudit(rows, !q.Ascending)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range p.recs {
+			if r.Seq > pruned && auditMatches(&q, &r) {
 				out = append(out, r)
-				break
+				if len(out) == q.Limit {
+					return out, nil
+				}
 			}
 		}
+		if p.rows < q.Limit {
+			return out, nil
+		}
+		cursor = p.cursor
 	}
-	return out, nil
+}
+
+// auditMatches reports whether r is one of the events q asks for.
+func auditMatches(q *audit.Query, r *audit.Record) bool {
+	switch {
+	case q.Account != "" && r.Account != q.Account,
+		q.EventName != "" && r.EventName != q.EventName,
+		q.Principal != "" && r.Principal != q.Principal,
+		q.ErrorCode != "" && r.ErrorCode != q.ErrorCode,
+		!q.Start.IsZero() && r.Time.Before(q.Start),
+		!q.End.IsZero() && !r.Time.Before(q.End),
+		q.Ascending && r.Seq <= q.AfterSeq,
+		!q.Ascending && q.BeforeSeq > 0 && r.Seq >= q.BeforeSeq:
+		return false
+	}
+	if q.KeyARN != "" {
+		// Exact matches only (LIKE treats _ as a wildcard).
+		return slices.Contains(strings.Split(r.KeyARNs, ","), q.KeyARN)
+	}
+	return true
 }
 
 // AddAuditDigest implements audit.Log.
@@ -420,8 +544,7 @@ var errBadCheckpoint = errors.New("checkpoint does not name a stored audit event
 // PruneAudit implements audit.Log.
 func (s *DB) PruneAudit(ctx context.Context, c audit.Checkpoint) error {
 	return s.rawTx(ctx, func(tx *sql.Tx) error {
-		var hash []byte
-		err := tx.QueryRowContext(ctx, `SELECT hash FROM audit_events WHERE seq = $1`, c.Seq).Scan(&hash)
+		hash, err := s.auditHashAt(ctx, tx, c.Seq)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && string(hash) != string(c.Hash) {
 			return fmt.Errorf("prune audit log to %d: %w", c.Seq, errBadCheckpoint)
 		}
@@ -443,6 +566,32 @@ func (s *DB) PruneAudit(ctx context.Context, c audit.Checkpoint) error {
 		}
 		return nil
 	})
+}
+
+// auditHashAt returns the hash of event seq, which may be inside a batch
+// row (whose later rows a prune keeps), or sql.ErrNoRows.
+func (s *DB) auditHashAt(ctx context.Context, tx *sql.Tx, seq int64) ([]byte, error) {
+	var last, n int64
+	var stored, prev, hash []byte
+	err := tx.QueryRowContext(ctx, `SELECT seq, n, event, prev_hash, hash FROM audit_events WHERE seq >= $1 ORDER BY seq LIMIT 1`, seq).
+		Scan(&last, &n, &stored, &prev, &hash)
+	if err != nil {
+		return nil, err
+	}
+	if n <= 1 {
+		if last != seq {
+			return nil, sql.ErrNoRows
+		}
+		return hash, nil
+	}
+	if last-n+1 > seq {
+		return nil, sql.ErrNoRows
+	}
+	recs, err := audit.DecodeBatch(stored, last, int(n), prev, hash)
+	if err != nil {
+		return nil, err
+	}
+	return recs[seq-(last-n+1)].Hash, nil
 }
 
 // AuditCheckpoint implements audit.Log.

@@ -222,6 +222,9 @@ var migrations = []string{
 		AND NOT EXISTS (SELECT 1 FROM key_materials m WHERE m.account = keys.account AND m.region = keys.region AND m.key_id = keys.id);
 	CREATE UNIQUE INDEX key_materials_id ON key_materials (account, region, key_id, material_id);
 	CREATE INDEX key_materials_valid_to ON key_materials (valid_to);`,
+	// Batch rows (audit.EncodeBatch): on SQLite an append of several
+	// events is one row holding n of them, seq being the last one's.
+	`ALTER TABLE audit_events ADD COLUMN n INTEGER NOT NULL DEFAULT 1;`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
