@@ -8,10 +8,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 	"github.com/trentkms/trent/internal/store/storetest"
@@ -234,4 +236,88 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// TestAuditBatchTampering edits batch rows in the file: every edit fails
+// verification, and queries still end.
+func TestAuditBatchTampering(t *testing.T) {
+	evs := func(from, n int) []*audit.Event {
+		var out []*audit.Event
+		for i := range n {
+			ev := &audit.Event{EventVersion: audit.EventVersion, EventTime: time.Unix(1700000000+int64(from+i), 0), EventSource: audit.SourceKMS,
+				EventName: "Encrypt", AWSRegion: "us-east-1", EventID: fmt.Sprint("ev-", from+i), EventType: audit.TypeAPICall,
+				UserIdentity: audit.Identity{Type: "Root", ARN: "arn:aws:iam::111122223333:root", AccountID: "111122223333"}, RecipientAccountID: "111122223333"}
+			out = append(out, ev)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(t *testing.T, db *sql.DB)
+		// verification fails at an event of the batch: at its first
+		// when the row no longer decodes, at its last when it does
+		// but says something else
+		wantSeq []int64
+	}{
+		{"a byte of a batch flipped", func(t *testing.T, db *sql.DB) {
+			var b []byte
+			if err := db.QueryRow(`SELECT event FROM audit_events WHERE seq = 11`).Scan(&b); err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)/2] ^= 0x10
+			if _, err := db.Exec(`UPDATE audit_events SET event = ? WHERE seq = 11`, b); err != nil {
+				t.Fatal(err)
+			}
+		}, []int64{2, 11}},
+		{"an event re-encoded inside a batch", func(t *testing.T, db *sql.DB) {
+			var prev []byte
+			if err := db.QueryRow(`SELECT hash FROM audit_events WHERE seq = 1`).Scan(&prev); err != nil {
+				t.Fatal(err)
+			}
+			forged := evs(1, 10)
+			forged[4].EventName = "Decrypt"
+			b, _, _ := audit.EncodeBatch(forged, audit.Head{Seq: 1, Hash: prev})
+			if _, err := db.Exec(`UPDATE audit_events SET event = ? WHERE seq = 11`, b); err != nil {
+				t.Fatal(err)
+			}
+		}, []int64{11}},
+		{"a batch's count changed", func(t *testing.T, db *sql.DB) {
+			if _, err := db.Exec(`UPDATE audit_events SET n = -3 WHERE seq = 11`); err != nil {
+				t.Fatal(err)
+			}
+		}, []int64{2, 11}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "trent.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			ctx := t.Context()
+			// seq 1 alone, 2..11 one batch row, 12..16 another.
+			for _, b := range [][]*audit.Event{evs(0, 1), evs(1, 10), evs(11, 5)} {
+				if _, err := s.AppendAudit(ctx, b); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var rows int
+			if err := s.SQL().QueryRow(`SELECT COUNT(*) FROM audit_events`).Scan(&rows); err != nil || rows != 3 {
+				t.Fatalf("%d rows for 16 events in 3 appends, want 3", rows)
+			}
+			if _, err := audit.Verify(ctx, s, audit.VerifyOptions{}); err != nil {
+				t.Fatalf("before tampering: %v", err)
+			}
+			tc.tamper(t, s.SQL())
+			_, err = audit.Verify(ctx, s, audit.VerifyOptions{})
+			var ve *audit.VerifyError
+			if !errors.As(err, &ve) || !slices.Contains(tc.wantSeq, ve.Seq) {
+				t.Fatalf("Verify after tampering: %v, want a failure at one of events %v", err, tc.wantSeq)
+			}
+			for _, q := range []audit.Query{{Limit: 1}, {Limit: 2, EventName: "Decrypt"}, {Limit: 1, Ascending: true}, {Limit: 3, Ascending: true, EventName: "Decrypt"}} {
+				if _, err := s.QueryAudit(ctx, q); err != nil {
+					t.Fatalf("QueryAudit(%+v): %v", q, err)
+				}
+			}
+		})
+	}
 }

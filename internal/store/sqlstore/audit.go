@@ -323,6 +323,7 @@ func scanAudit(rows *sql.Rows, desc bool) (auditPage, error) {
 			return auditPage{}, fmt.Errorf("read audit events: %w", err)
 		}
 		p.rows++
+		n = max(n, 1) // a damaged count reads as a single event, which fails to verify
 		first := r.Seq - n + 1
 		if p.rows == 1 || !desc && r.Seq > p.cursor || desc && first < p.cursor {
 			p.cursor = r.Seq
@@ -477,7 +478,9 @@ func (s *DB) QueryAudit(ctx context.Context, q audit.Query) ([]audit.Record, err
 				}
 			}
 		}
-		if p.rows < q.Limit {
+		// Stop at the end, or if a damaged row would lead back (the
+		// cursor must move on).
+		if p.rows < q.Limit || q.Ascending && p.cursor <= cursor || !q.Ascending && p.cursor >= cursor {
 			return out, nil
 		}
 		cursor = p.cursor
