@@ -206,15 +206,7 @@ func testAuditQuery(t *testing.T, s AuditStore) {
 	seqs := func(q audit.Query) []int64 {
 		t.Helper()
 		q.Limit = max(q.Limit, 10)
-		rs, err := s.QueryAudit(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []int64
-		for _, r := range rs {
-			out = append(out, r.Seq)
-		}
-		return out
+		return querySeqs(t, s, q)
 	}
 	tests := []struct {
 		name string
@@ -334,15 +326,7 @@ func testAuditBatches(t *testing.T, s AuditStore) {
 	}
 	seqs := func(q audit.Query) []int64 {
 		t.Helper()
-		rs, err := s.QueryAudit(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out []int64
-		for _, r := range rs {
-			out = append(out, r.Seq)
-		}
-		return out
+		return querySeqs(t, s, q)
 	}
 	tests := []struct {
 		name string
@@ -394,4 +378,18 @@ func testAuditBatches(t *testing.T, s AuditStore) {
 	if rep := verify(t, s); rep.Head.Seq != 52+int64(len(big)) || rep.Events != 12+int64(len(big)) {
 		t.Errorf("after %d more: %+v", len(big), rep)
 	}
+}
+
+// querySeqs returns the sequence numbers QueryAudit answers q with.
+func querySeqs(t *testing.T, s AuditStore, q audit.Query) []int64 {
+	t.Helper()
+	rs, err := s.QueryAudit(t.Context(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int64
+	for _, r := range rs {
+		out = append(out, r.Seq)
+	}
+	return out
 }
