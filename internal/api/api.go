@@ -376,12 +376,17 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 		h.writeError(w, o, errInternal)
 		return
 	}
+	writeJSON(w, b)
+	clear(b) // the response may hold plaintext
+	scrub(out)
+}
+
+// writeJSON writes a 200 answer whose AWS JSON body is b.
+func writeJSON(w http.ResponseWriter, b []byte) {
 	hdr := w.Header()
 	hdr["Content-Type"] = contentTypeValue
 	hdr["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.Write(b)
-	clear(b) // the response may hold plaintext
-	scrub(out)
 }
 
 // isJSON reports whether the request says it is AWS JSON (a KMS request

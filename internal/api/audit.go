@@ -202,19 +202,9 @@ func requestParameters(in any) json.RawMessage {
 	var e awsjson.Encoder
 	switch v := in.(type) {
 	case *service.EncryptInput:
-		e.Begin()
-		optString(&e, "keyId", v.KeyId)
-		optMap(&e, "encryptionContext", v.EncryptionContext)
-		algorithm(&e, v.EncryptionAlgorithm)
-		e.End()
-		return e.Bytes()
+		return keyContextAlgorithm(&e, v.KeyId, v.EncryptionContext, v.EncryptionAlgorithm)
 	case *service.DecryptInput:
-		e.Begin()
-		optString(&e, "keyId", v.KeyId)
-		optMap(&e, "encryptionContext", v.EncryptionContext)
-		algorithm(&e, v.EncryptionAlgorithm)
-		e.End()
-		return e.Bytes()
+		return keyContextAlgorithm(&e, v.KeyId, v.EncryptionContext, v.EncryptionAlgorithm)
 	case *service.GenerateDataKeyInput:
 		e.Begin()
 		optString(&e, "keyId", v.KeyId)
@@ -227,6 +217,16 @@ func requestParameters(in any) json.RawMessage {
 		return e.Bytes()
 	}
 	return reflectParams(in)
+}
+
+// keyContextAlgorithm is Encrypt's and Decrypt's requestParameters.
+func keyContextAlgorithm(e *awsjson.Encoder, keyID *string, ctx map[string]string, alg *string) json.RawMessage {
+	e.Begin()
+	optString(e, "keyId", keyID)
+	optMap(e, "encryptionContext", ctx)
+	algorithm(e, alg)
+	e.End()
+	return e.Bytes()
 }
 
 func optString(e *awsjson.Encoder, name string, v *string) {

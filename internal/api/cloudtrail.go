@@ -129,10 +129,7 @@ func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, o *out
 		h.writeError(w, o, errInternal)
 		return
 	}
-	hdr := w.Header()
-	hdr["Content-Type"] = contentTypeValue
-	hdr["Content-Length"] = []string{strconv.Itoa(len(b))}
-	w.Write(b)
+	writeJSON(w, b)
 }
 
 // lookupEvents runs the query: the store filters on account, time, event
