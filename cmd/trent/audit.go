@@ -332,7 +332,7 @@ func readExport(path string) (*export, error) {
 		case "event":
 			r := audit.Record{Seq: l.Seq, Event: l.Event, PrevHash: prev, Hash: hash}
 			if ev, err := audit.ParseEvent(l.Event); err == nil {
-				c := audit.NewRecord(ev, l.Seq, prev)
+				c := audit.Columns(ev)
 				r.Time, r.Account, r.EventName, r.KeyARNs, r.Principal, r.ErrorCode = c.Time, c.Account, c.EventName, c.KeyARNs, c.Principal, c.ErrorCode
 			}
 			ex.recs = append(ex.recs, r)

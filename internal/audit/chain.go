@@ -60,19 +60,25 @@ func NewRecord(ev *Event, seq int64, prev []byte) Record { return newRecord(ev, 
 // newRecord is NewRecord, with the stored form only when stored is set.
 func newRecord(ev *Event, seq int64, prev []byte, stored bool) Record {
 	b := ev.encoded()
+	r := Columns(ev)
+	r.Seq, r.Event, r.PrevHash, r.Hash = seq, b, prev, Link(prev, seq, b)
+	if stored {
+		r.Stored = compressed(b)
+	}
+	return r
+}
+
+// Columns returns a Record holding only the query columns derived from
+// ev (time, account, event name, key ARNs, principal, error code), for
+// checking stored columns against their event without encoding, hashing
+// or compressing it again.
+func Columns(ev *Event) Record {
 	r := Record{
-		Seq:       seq,
 		Time:      ev.EventTime.UTC().Truncate(time.Second),
 		Account:   ev.RecipientAccountID,
 		EventName: ev.EventName,
 		Principal: ev.UserIdentity.ARN,
 		ErrorCode: ev.ErrorCode,
-		Event:     b,
-		PrevHash:  prev,
-		Hash:      Link(prev, seq, b),
-	}
-	if stored {
-		r.Stored = compressed(b)
 	}
 	switch len(ev.Resources) {
 	case 0:

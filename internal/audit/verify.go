@@ -180,7 +180,7 @@ func checkColumns(r *Record) string {
 	if err != nil {
 		return "its event is not valid JSON"
 	}
-	n := NewRecord(ev, r.Seq, r.PrevHash)
+	n := Columns(ev)
 	switch {
 	case n.EventName != r.EventName, n.Account != r.Account, n.Principal != r.Principal,
 		n.ErrorCode != r.ErrorCode, n.KeyARNs != r.KeyARNs, !n.Time.Equal(r.Time):
