@@ -120,25 +120,10 @@ func (s *DB) ListKeys(ctx context.Context, account, region, after string, limit 
 // RETURNING, so fields UpdateKey does not change come from the database,
 // not from k.
 func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
-	tags, err := encodeTags(k.Tags)
-	if err != nil {
-		return store.Key{}, err
-	}
-	var out store.Key
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
-			return err
-		}
-		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
-	})
-	if err != nil {
-		return store.Key{}, err
-	}
-	return out, nil
+	return s.writeKey(ctx, k, false, nil)
 }
 
-// updateKey is the compare-and-swap write of UpdateKey and RotateKey.
+// updateKey is the compare-and-swap write of a key (writeKey).
 func (s *DB) updateKey(ctx context.Context, tx *sql.Tx, k store.Key, tags string) (store.Key, error) {
 	out, err := scanKey(tx.QueryRowContext(ctx, `UPDATE keys
 		SET version = version + 1, description = $1, state = $2, deletion_date = $3, policy = $4, tags = $5, current_material = $6,
@@ -169,26 +154,10 @@ func (s *DB) updateKey(ctx context.Context, tx *sql.Tx, k store.Key, tags string
 // RotateKey implements store.Store. The key's row is written first, so on
 // engines that lock rows the insert runs under the key's lock.
 func (s *DB) RotateKey(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error) {
-	tags, err := encodeTags(k.Tags)
-	if err != nil {
-		return store.Key{}, err
-	}
 	k.CurrentMaterial = m.Version
-	var out store.Key
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
-			return err
-		}
-		if err := s.insertMaterial(ctx, tx, k.Ref(), m); err != nil {
-			return err
-		}
-		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
+	return s.writeKey(ctx, k, false, func(tx *sql.Tx) error {
+		return s.insertMaterial(ctx, tx, k.Ref(), m)
 	})
-	if err != nil {
-		return store.Key{}, err
-	}
-	return out, nil
 }
 
 // KeyMaterials implements store.Store.
@@ -228,31 +197,13 @@ func (s *DB) KeyMaterials(ctx context.Context, ref store.KeyRef) ([]store.KeyMat
 // DeleteMaterials implements store.Store. The key's row is written first,
 // so on engines that lock rows the deletion runs under the key's lock.
 func (s *DB) DeleteMaterials(ctx context.Context, k store.Key) (store.Key, error) {
-	tags, err := encodeTags(k.Tags)
-	if err != nil {
-		return store.Key{}, err
-	}
-	var out store.Key
-	err = s.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
-			return err
-		}
+	return s.writeKey(ctx, k, true, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3`,
 			k.Account, k.Region, k.ID); err != nil {
 			return fmt.Errorf("delete materials of key %s: %w", k.ID, err)
 		}
-		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
+		return nil
 	})
-	if err != nil {
-		return store.Key{}, err
-	}
-	if s.d.Scrub != nil {
-		if err := s.d.Scrub(ctx, s.db); err != nil {
-			return out, fmt.Errorf("delete materials of key %s: %w: %w", k.ID, store.ErrResidue, err)
-		}
-	}
-	return out, nil
 }
 
 // wrappedValue is the stored form of material bytes: never NULL.
@@ -266,14 +217,14 @@ func wrappedValue(w []byte) []byte {
 // AddMaterial implements store.Store. The key's row is written first, so
 // on engines that lock rows the insert runs under the key's lock.
 func (s *DB) AddMaterial(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error) {
-	return s.writeMaterial(ctx, k, false, func(tx *sql.Tx) error {
+	return s.writeKey(ctx, k, false, func(tx *sql.Tx) error {
 		return s.insertMaterial(ctx, tx, k.Ref(), m)
 	})
 }
 
 // UpdateMaterial implements store.Store.
 func (s *DB) UpdateMaterial(ctx context.Context, k store.Key, m store.KeyMaterial) (store.Key, error) {
-	return s.writeMaterial(ctx, k, len(m.Wrapped) == 0, func(tx *sql.Tx) error {
+	return s.writeKey(ctx, k, len(m.Wrapped) == 0, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE key_materials SET wrapped = $1, pending = $2, description = $3, expiration_model = $4, valid_to = $5, created_at = $6, rotation_type = $7
 			WHERE account = $8 AND region = $9 AND key_id = $10 AND version = $11 AND material_id = $12`,
 			wrappedValue(m.Wrapped), b2i(m.Pending), m.Description, m.ExpirationModel, nanos(m.ValidTo), nanos(m.CreatedAt), m.RotationType,
@@ -285,7 +236,7 @@ func (s *DB) UpdateMaterial(ctx context.Context, k store.Key, m store.KeyMateria
 // PromoteMaterial implements store.Store.
 func (s *DB) PromoteMaterial(ctx context.Context, k store.Key, version uint32, typ string, at time.Time) (store.Key, error) {
 	k.CurrentMaterial = version
-	return s.writeMaterial(ctx, k, false, func(tx *sql.Tx) error {
+	return s.writeKey(ctx, k, false, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE key_materials SET pending = 0, rotation_type = $1, created_at = $2
 			WHERE account = $3 AND region = $4 AND key_id = $5 AND version = $6 AND pending <> 0`,
 			typ, nanos(at), k.Account, k.Region, k.ID, int64(version))
@@ -295,7 +246,7 @@ func (s *DB) PromoteMaterial(ctx context.Context, k store.Key, version uint32, t
 
 // DeleteMaterial implements store.Store.
 func (s *DB) DeleteMaterial(ctx context.Context, k store.Key, version uint32) (store.Key, error) {
-	return s.writeMaterial(ctx, k, true, func(tx *sql.Tx) error {
+	return s.writeKey(ctx, k, true, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM key_materials WHERE account = $1 AND region = $2 AND key_id = $3 AND version = $4`,
 			k.Account, k.Region, k.ID, int64(version))
 		return oneRow(res, err, "delete material", k.ID, version)
@@ -317,12 +268,12 @@ func oneRow(res sql.Result, err error, what, keyID string, version uint32) error
 	return nil
 }
 
-// writeMaterial is the shape of the material writes: the key's
-// compare-and-swap first (so the material write runs under the key's row
-// lock where the engine locks rows), then fn, then the change-feed entry,
-// in one transaction; scrub says the write removed material bytes, which
-// the engine's page log then must lose too.
-func (s *DB) writeMaterial(ctx context.Context, k store.Key, scrub bool, fn func(tx *sql.Tx) error) (store.Key, error) {
+// writeKey is the shape of every write of a key's row: the key's
+// compare-and-swap first (so a material write runs under the key's row
+// lock where the engine locks rows), then fn (nil for none), then the
+// change-feed entry, in one transaction; scrub says the write removed
+// material bytes, which the engine's page log then must lose too.
+func (s *DB) writeKey(ctx context.Context, k store.Key, scrub bool, fn func(tx *sql.Tx) error) (store.Key, error) {
 	tags, err := encodeTags(k.Tags)
 	if err != nil {
 		return store.Key{}, err
@@ -333,8 +284,10 @@ func (s *DB) writeMaterial(ctx context.Context, k store.Key, scrub bool, fn func
 		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
 			return err
 		}
-		if err := fn(tx); err != nil {
-			return err
+		if fn != nil {
+			if err := fn(tx); err != nil {
+				return err
+			}
 		}
 		return s.recordChange(ctx, tx, store.ChangeKey, k.Account, k.Region, k.ID)
 	})
