@@ -78,8 +78,12 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 	// Several processes creating one new database at once can meet
 	// SQLITE_BUSY while one of them switches it to WAL mode, without the
 	// busy handler being consulted; the migration is retried then.
+	d := Dialect()
+	d.DeferSync = func(ctx context.Context, conn *sql.Conn) (sqlstore.Syncer, error) {
+		return deferSync(ctx, conn, path+"-wal")
+	}
 	for attempt := 1; ; attempt++ {
-		s, err := sqlstore.Open(ctx, db, Dialect())
+		s, err := sqlstore.Open(ctx, db, d)
 		if err == nil {
 			return s, nil
 		}
@@ -135,6 +139,54 @@ func checkpointLoop(ctx context.Context, db *sql.DB) {
 		// frames for the next round.
 		_ = db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logFrames, &done)
 	}
+}
+
+// deferSync sets conn, the audit log's connection under a flush interval,
+// to synchronous=NORMAL: its commits write the WAL without flushing it,
+// and walSyncer.Sync flushes them later. Every other connection stays
+// synchronous=FULL. A power failure then loses a tail of audit appends
+// and nothing else, and leaves the chain whole: recovery replays the WAL
+// up to its first frame that did not reach the disk and ignores what
+// follows it (SQLite: "a transaction committed in WAL mode with
+// synchronous=NORMAL might roll back following a power loss", without
+// corruption), and every FULL commit, like every checkpoint, flushes the
+// whole WAL, the unflushed audit appends before it included.
+func deferSync(ctx context.Context, conn *sql.Conn, wal string) (sqlstore.Syncer, error) {
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous=NORMAL`); err != nil {
+		return nil, fmt.Errorf("set synchronous=NORMAL: %w", err)
+	}
+	return &walSyncer{path: wal}, nil
+}
+
+// walSyncer flushes the WAL through a descriptor of its own (the kernel
+// writes back a file's dirty pages whichever descriptor wrote them). It
+// opens the file at its first flush, after a commit has created it, and
+// keeps it: SQLite deletes and recreates the WAL only when no connection
+// is open, and the audit connection stays open until the syncer closes.
+type walSyncer struct {
+	path string
+	f    *os.File
+}
+
+func (w *walSyncer) Sync() error {
+	if w.f == nil {
+		f, err := os.Open(w.path)
+		if err != nil {
+			return fmt.Errorf("flush WAL: %w", err)
+		}
+		w.f = f
+	}
+	if err := fdatasync(w.f); err != nil {
+		return fmt.Errorf("flush WAL %s: %w", w.path, err)
+	}
+	return nil
+}
+
+func (w *walSyncer) Close() error {
+	if w.f == nil {
+		return nil
+	}
+	return w.f.Close()
 }
 
 func isUniqueViolation(err error) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -196,6 +197,63 @@ func TestAuditConformance(t *testing.T) {
 	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore {
 		return openTemp(t).(storetest.AuditStore)
 	})
+}
+
+// TestAuditConformanceFlushInterval runs the audit suite with appends on
+// the connection that commits without flushing (--audit-flush-interval).
+func TestAuditConformanceFlushInterval(t *testing.T) {
+	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "trent.db"))
+		if err != nil {
+			t.Fatalf("Open: %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		if err := s.SetAuditFlushInterval(t.Context(), 5*time.Millisecond, slog.Default()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
+}
+
+// TestFlushIntervalLeavesPoolFull: the connection taken for unflushed
+// audit appends is the only one that does not flush its commits, and it
+// never goes back to the pool.
+func TestFlushIntervalLeavesPoolFull(t *testing.T) {
+	s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "trent.db"))
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer s.Close()
+	if err := s.SetAuditFlushInterval(t.Context(), time.Millisecond, slog.Default()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetAuditFlushInterval(t.Context(), time.Millisecond, slog.Default()); err == nil {
+		t.Error("a second SetAuditFlushInterval succeeded")
+	}
+	ev := &audit.Event{EventVersion: "1.08", EventName: "Encrypt", EventSource: audit.SourceKMS, EventTime: time.Now(), EventID: "e",
+		RecipientAccountID: "111122223333", EventType: audit.TypeAPICall, EventCategory: "Management"}
+	if _, err := s.AppendAudit(t.Context(), []*audit.Event{ev, ev}); err != nil {
+		t.Fatal(err)
+	}
+	db := s.SQL()
+	n := db.Stats().MaxOpenConnections - 1 // one is the audit connection's
+	conns := make([]*sql.Conn, n)
+	for i := range conns {
+		if conns[i], err = db.Conn(t.Context()); err != nil {
+			t.Fatalf("Conn %d: %v", i, err)
+		}
+		defer conns[i].Close()
+		var got string
+		if err := conns[i].QueryRowContext(t.Context(), "PRAGMA synchronous").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != "2" {
+			t.Errorf("pooled connection %d: synchronous = %s, want 2 (FULL)", i, got)
+		}
+	}
+	if open := db.Stats().OpenConnections; open != n+1 {
+		t.Errorf("%d connections open, want the %d pooled ones and the audit connection", open, n)
+	}
 }
 
 // TestBackgroundCheckpoint checks that committed pages reach the database

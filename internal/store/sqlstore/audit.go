@@ -289,6 +289,9 @@ func (s *DB) AppendAudit(ctx context.Context, evs []*audit.Event) (audit.Head, e
 	if err := s.prepareAudit(ctx, len(evs)); err != nil {
 		return audit.Head{}, err
 	}
+	if head, ok, err := s.appendDeferred(ctx, evs); ok {
+		return head, err
+	}
 	err := s.rawTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		head, err = s.appendAudit(ctx, tx, evs)

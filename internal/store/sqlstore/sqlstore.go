@@ -56,6 +56,20 @@ type Dialect struct {
 	// WAL checkpoints, which would otherwise run inside a committing
 	// transaction and add their writes and fsyncs to its latency).
 	Maintain func(ctx context.Context, db *sql.DB)
+	// DeferSync, when set, makes conn commit without flushing to disk and
+	// returns what flushes its commits: SetAuditFlushInterval takes conn
+	// from the pool for audit appends (and discards it at Close). SQLite:
+	// synchronous=NORMAL on conn, and an fdatasync of the WAL.
+	DeferSync func(ctx context.Context, conn *sql.Conn) (Syncer, error)
+}
+
+// Syncer flushes to disk what a connection set up by Dialect.DeferSync has
+// committed. Sync is called from one goroutine at a time, concurrently
+// with commits on the connection: it flushes at least every commit that
+// returned before it was called.
+type Syncer interface {
+	Sync() error
+	Close() error
 }
 
 // DB is a store.Store backed by database/sql. It is safe for concurrent use.
@@ -64,6 +78,7 @@ type DB struct {
 	d  Dialect
 
 	auditStmts sync.Map // auditStmtKey -> *sql.Stmt, the audit log's prepared statements
+	deferred   deferredAudit
 
 	stopMaintain context.CancelFunc // nil without Dialect.Maintain
 	maintained   chan struct{}      // closed when Maintain has returned
@@ -110,8 +125,14 @@ func (s *DB) Close() error {
 		s.stopMaintain()
 		<-s.maintained
 	}
+	// The audit connection (SetAuditFlushInterval) is flushed and
+	// discarded before the pool closes.
+	ferr := s.deferred.close()
 	s.auditStmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
-	return s.db.Close()
+	if err := s.db.Close(); err != nil {
+		return err
+	}
+	return ferr
 }
 
 // Backup implements store.Store.
@@ -177,7 +198,15 @@ func (s *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // rawTx runs fn in a transaction and commits it.
 func (s *DB) rawTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	return runTx(ctx, s.db, fn)
+}
+
+// runTx runs fn in a transaction of db (a *sql.DB or *sql.Conn) and
+// commits it.
+func runTx(ctx context.Context, db interface {
+	BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+}, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
