@@ -22,6 +22,7 @@ type auditFlags struct {
 	digestInterval time.Duration
 	unauthInterval time.Duration
 	minFreeDisk    int64
+	flushInterval  time.Duration
 	testingNoAudit bool
 }
 
@@ -31,6 +32,7 @@ func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.digestInterval, "audit-digest-interval", time.Minute, "write a signed audit digest at least this often while events arrive")
 	fs.DurationVar(&a.unauthInterval, "audit-unauthenticated-interval", 10*time.Second, "interval over which requests that fail authentication are counted into one event per source, error and access key")
 	fs.Int64Var(&a.minFreeDisk, "min-free-disk", 1<<30, "bytes of free space in the data directory below which /readyz reports not ready")
+	fs.DurationVar(&a.flushInterval, "audit-flush-interval", 0, "SQLite: answer once an audit event is written to the operating system (it survives kill -9) and flush events to disk this often, so that a power failure can lose the events of the last interval; 0 flushes every batch before answering")
 	fs.BoolVar(&a.testingNoAudit, "testing-no-audit", false, "FOR MEASUREMENTS ONLY: serve without writing audit events (loopback only), to compare throughput")
 }
 
@@ -54,6 +56,15 @@ func startAudit(ctx context.Context, n *node, f *auditFlags, dataDir string, acc
 	key, err := n.keyring.AuditKey()
 	if err != nil {
 		return nil, err
+	}
+	if f.flushInterval != 0 && f.flushInterval < time.Millisecond {
+		return nil, fmt.Errorf("--audit-flush-interval %v: want 0, or 1ms or more", f.flushInterval)
+	}
+	if err := n.store.SetAuditFlushInterval(ctx, f.flushInterval, logger); err != nil {
+		return nil, fmt.Errorf("--audit-flush-interval: %w", err)
+	}
+	if f.flushInterval > 0 {
+		logger.Warn("audit events are flushed to disk every --audit-flush-interval, not before each answer: a power failure can lose the events of the last interval", "interval", f.flushInterval)
 	}
 	w, err := audit.NewWriter(ctx, audit.WriterConfig{
 		Store: n.store, Logger: logger, DigestKey: key,

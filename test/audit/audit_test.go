@@ -274,9 +274,18 @@ func TestVerifyDetectsTampering(t *testing.T) {
 }
 
 // TestKill9UnderLoad: every request that got a response before SIGKILL
-// has its event after the restart, and the chain verifies.
+// has its event after the restart, and the chain verifies; with events
+// flushed before each answer, and (SQLite) with --audit-flush-interval,
+// which answers once they are written to the operating system.
 func TestKill9UnderLoad(t *testing.T) {
-	s := harness.Start(t, harness.Options{AccountID: account})
+	t.Run("flush per batch", func(t *testing.T) { kill9UnderLoad(t) })
+	if !harness.UsePostgres() { // the flush interval is SQLite's
+		t.Run("flush interval", func(t *testing.T) { kill9UnderLoad(t, "--audit-flush-interval", "50ms") })
+	}
+}
+
+func kill9UnderLoad(t *testing.T, extraArgs ...string) {
+	s := harness.Start(t, harness.Options{AccountID: account, ExtraArgs: extraArgs})
 	c := s.KMS(t, region)
 	ck, err := c.CreateKey(t.Context(), &kms.CreateKeyInput{})
 	if err != nil {
