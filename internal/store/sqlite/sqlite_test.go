@@ -17,6 +17,7 @@ import (
 	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
+	"github.com/trentkms/trent/internal/store/sqlstore"
 	"github.com/trentkms/trent/internal/store/storetest"
 )
 
@@ -203,11 +204,7 @@ func TestAuditConformance(t *testing.T) {
 // the connection that commits without flushing (--audit-flush-interval).
 func TestAuditConformanceFlushInterval(t *testing.T) {
 	storetest.RunAudit(t, func(t *testing.T) storetest.AuditStore {
-		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "trent.db"))
-		if err != nil {
-			t.Fatalf("Open: %v", err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := openTemp(t).(*sqlstore.DB)
 		if err := s.SetAuditFlushInterval(t.Context(), 5*time.Millisecond, slog.Default()); err != nil {
 			t.Fatal(err)
 		}

@@ -113,8 +113,8 @@ func (a *deferredAudit) flush() error {
 	return nil
 }
 
-// append commits evs on the audit connection and reports false if there
-// is none (no flush interval).
+// appendDeferred commits evs on the audit connection without flushing
+// them, and reports false if there is none (no flush interval).
 func (s *DB) appendDeferred(ctx context.Context, evs []*audit.Event) (audit.Head, bool, error) {
 	a := &s.deferred
 	a.mu.Lock()
