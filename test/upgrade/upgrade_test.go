@@ -1,0 +1,208 @@
+// Package upgrade_test opens data written by the previous release with
+// this build, on both engines: the server must upgrade it in place, every
+// key must still work, and the audit log must still verify.
+//
+// testdata/<release>/ holds what make-fixture.sh wrote with that release's
+// binary: for SQLite the data directory itself (trent.db, seal.key,
+// credentials), for PostgreSQL the data directory's files and a pg_dump of
+// its schema (dump.sql, the schema name replaced by {{schema}}); beside
+// them the IDs, ciphertexts, signature, grant and audit head the script
+// recorded while it drove the release with the AWS CLI.
+package upgrade_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/trentkms/trent/test/harness"
+)
+
+func TestMain(m *testing.M) { harness.Main(m) }
+
+// previous is the release the fixture was written by.
+const previous = "3dad86c"
+
+const (
+	account  = "111122223333"
+	fixtureP = "hello fixture"
+)
+
+// fixture is an installation written by the previous release, copied to
+// a temporary data directory (and database) that the test may change.
+type fixture struct {
+	dir      string // the fixture's source directory under testdata
+	dataDir  string
+	store    string // --store argument, empty for SQLite
+	ids      struct{ Key, EC, EU string }
+	grantID  string
+	contract aws.Credentials
+	head     string
+}
+
+func (f *fixture) read(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(f.dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// copyFile copies a fixture file with the modes the server expects.
+func copyFile(t *testing.T, src, dst string) {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func openFixture(t *testing.T, engine string) *fixture {
+	t.Helper()
+	f := &fixture{dir: filepath.Join("testdata", previous, engine)}
+	f.dataDir = filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(f.dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	files := []string{"credentials", "seal.key"}
+	if engine == "sqlite" {
+		files = append(files, "trent.db")
+	}
+	for _, name := range files {
+		copyFile(t, filepath.Join(f.dir, name), filepath.Join(f.dataDir, name))
+	}
+	if engine == "pg" {
+		f.store = loadDump(t, f.read(t, "dump.sql"))
+	}
+	if err := json.Unmarshal([]byte(f.read(t, "ids.json")), &f.ids); err != nil {
+		t.Fatal(err)
+	}
+	var grant struct{ GrantId string }
+	if err := json.Unmarshal([]byte(f.read(t, "grant.json")), &grant); err != nil {
+		t.Fatal(err)
+	}
+	f.grantID = grant.GrantId
+	var key struct {
+		AccessKey struct{ AccessKeyId, SecretAccessKey string }
+	}
+	if err := json.Unmarshal([]byte(f.read(t, "contractor-key.json")), &key); err != nil {
+		t.Fatal(err)
+	}
+	f.contract = aws.Credentials{AccessKeyID: key.AccessKey.AccessKeyId, SecretAccessKey: key.AccessKey.SecretAccessKey}
+	f.head = f.read(t, "head")
+	return f
+}
+
+// loadDump restores the fixture's pg_dump into a fresh schema of the test
+// database and returns the DSN that names it.
+func loadDump(t *testing.T, dump string) string {
+	t.Helper()
+	dsn := harness.NewPostgresStore(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// The schema exists already (empty); the dump creates it.
+	if _, err := db.ExecContext(t.Context(), "DROP SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(t.Context(), strings.ReplaceAll(dump, "{{schema}}", schema)); err != nil {
+		t.Fatalf("restore the fixture's dump: %v", err)
+	}
+	return dsn
+}
+
+func (f *fixture) args(extra ...string) []string {
+	a := []string{"--data-dir", f.dataDir}
+	if f.store != "" {
+		a = append(a, "--store", f.store)
+	}
+	return append(a, extra...)
+}
+
+func (f *fixture) start(t *testing.T) *harness.Server {
+	t.Helper()
+	extra := []string{}
+	if f.store != "" {
+		extra = append(extra, "--store", f.store)
+	}
+	return harness.Start(t, harness.Options{DataDir: f.dataDir, Regions: []string{"us-east-1", "eu-west-1"}, ExtraArgs: extra})
+}
+
+// TestPreviousReleaseOpens starts this build on the previous release's
+// data: the audit log verifies against the head the release printed, both
+// ciphertexts decrypt, the signature verifies, the grant is listed, the
+// key policy still lets the contractor use the key, the key in the second
+// region is there, and the audit log verifies again after the upgrade
+// (with the head as a prefix of the longer chain).
+func TestPreviousReleaseOpens(t *testing.T) {
+	for _, engine := range []string{"sqlite", "pg"} {
+		t.Run(engine, func(t *testing.T) {
+			f := openFixture(t, engine)
+			ctx := context.Background()
+
+			s := f.start(t)
+			root := s.KMS(t, "us-east-1")
+			for _, name := range []string{"ciphertext.b64", "ciphertext2.b64"} {
+				blob, err := base64.StdEncoding.DecodeString(f.read(t, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				out, err := root.Decrypt(ctx, &kms.DecryptInput{CiphertextBlob: blob, EncryptionContext: map[string]string{"app": "fixture"}})
+				if err != nil {
+					t.Fatalf("Decrypt %s: %v", name, err)
+				}
+				if string(out.Plaintext) != fixtureP {
+					t.Fatalf("Decrypt %s = %q, want %q", name, out.Plaintext, fixtureP)
+				}
+			}
+			sig, err := base64.StdEncoding.DecodeString(f.read(t, "signature.b64"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := root.Verify(ctx, &kms.VerifyInput{KeyId: aws.String(f.ids.EC), Message: []byte(fixtureP), MessageType: types.MessageTypeRaw,
+				Signature: sig, SigningAlgorithm: types.SigningAlgorithmSpecEcdsaSha256})
+			if err != nil || !v.SignatureValid {
+				t.Fatalf("Verify the release's signature: %v", err)
+			}
+			grants, err := root.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(f.ids.Key)})
+			if err != nil || len(grants.Grants) != 1 || aws.ToString(grants.Grants[0].GrantId) != f.grantID {
+				t.Fatalf("ListGrants = %+v, %v; want the release's grant %s", grants, err, f.grantID)
+			}
+			contractor := s.KMSWith(f.contract, "us-east-1")
+			if _, err := contractor.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String("alias/fixture"), Plaintext: []byte("x")}); err != nil {
+				t.Fatalf("the contractor's Encrypt under the release's key policy: %v", err)
+			}
+			if _, err := s.KMS(t, "eu-west-1").DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(f.ids.EU)}); err != nil {
+				t.Fatalf("DescribeKey in eu-west-1: %v", err)
+			}
+			s.Stop(t)
+
+			r := s.Run(t, append([]string{"audit", "verify"}, f.args("--expect-head", f.head)...)...)
+			if r.ExitCode != 0 {
+				t.Fatalf("trent audit verify --expect-head %s after the upgrade: exit %d\n%s%s", f.head, r.ExitCode, r.Stdout, r.Stderr)
+			}
+		})
+	}
+}
