@@ -304,7 +304,8 @@ func TestKeyPolicyOperations(t *testing.T) {
 		t.Errorf("lockout policy: got %v", err)
 	}
 	// A policy naming a principal that does not exist is refused.
-	for _, p := range []string{"arn:aws:iam::" + acctA + ":user/ghost", "arn:aws:iam::999988887777:root", "arn:aws:iam::" + acctA + ":role/none"} {
+	for _, p := range []string{"arn:aws:iam::" + acctA + ":user/ghost", "arn:aws:iam::999988887777:root", "arn:aws:iam::" + acctA + ":role/none",
+		"arn:aws:iam::" + acctA + ":user/elsewhere/other"} { // another path: not user other's ARN
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctA + `:root"},"Action":"kms:*","Resource":"*"},` +
 			`{"Effect":"Allow","Principal":{"AWS":"` + p + `"},"Action":"kms:Decrypt","Resource":"*"}]}`
 		_, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(doc)})

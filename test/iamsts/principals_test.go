@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -188,6 +189,13 @@ func TestRecreatedPrincipalRefused(t *testing.T) {
 	showsPolicy(strings.Replace(policy, `"`+userARN+`"`, `"`+oldUser+`"`, 1))
 	showsGrant(oldUser, roleARN)
 	showsTrust(strings.Replace(trust, userARN, oldUser, 1))
+	roles, err := admin.ListRoles(ctx, &iam.ListRolesInput{})
+	if err != nil || len(roles.Roles) != 1 {
+		t.Fatalf("ListRoles = %+v, %v", roles, err)
+	}
+	if doc, _ := url.QueryUnescape(aws.ToString(roles.Roles[0].AssumeRolePolicyDocument)); doc != strings.Replace(trust, userARN, oldUser, 1) {
+		t.Errorf("ListRoles shows trust policy %s; want the old user's unique ID in place of %s", doc, userARN)
+	}
 	// ListGrants finds the grant by what it shows.
 	for filter, want := range map[string]int{userARN: 0, oldUser: 1} {
 		l, err := root.ListGrants(ctx, &kms.ListGrantsInput{KeyId: &key, GranteePrincipal: aws.String(filter)})
@@ -246,7 +254,7 @@ func TestRecreatedPrincipalRefused(t *testing.T) {
 // TestCreateGrantPrincipalMustExistSDK: CreateGrant answers a grantee or
 // retiring principal that does not exist with InvalidArnException, as
 // PutKeyPolicy answers one with MalformedPolicyDocumentException, and
-// makes no grant.
+// makes no grant; CreateRole refuses a trust policy naming one.
 func TestCreateGrantPrincipalMustExistSDK(t *testing.T) {
 	srv := harness.Start(t, harness.Options{AccountID: account})
 	ctx := t.Context()
@@ -284,6 +292,15 @@ func TestCreateGrantPrincipalMustExistSDK(t *testing.T) {
 	if _, err := root.CreateGrant(ctx, &kms.CreateGrantInput{KeyId: &key, GranteePrincipal: aws.String(real), RetiringPrincipal: aws.String(real),
 		Operations: []types.GrantOperation{types.GrantOperationDecrypt}}); err != nil {
 		t.Fatalf("CreateGrant to a user that exists: %v", err)
+	}
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + ghost + `"},"Action":"sts:AssumeRole"}]}`
+	_, err = admin.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("r"), AssumeRolePolicyDocument: aws.String(trust)})
+	var mp *iamtypes.MalformedPolicyDocumentException
+	if !errors.As(err, &mp) || aws.ToString(mp.Message) != `Invalid principal in policy: "AWS":"`+ghost+`"` {
+		t.Errorf("CreateRole trusting a user that does not exist: %v; want MalformedPolicyDocument (Invalid principal in policy)", err)
+	}
+	if _, err := admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("r")}); errCode(err) != "NoSuchEntity" {
+		t.Errorf("GetRole of the refused role: %v, want NoSuchEntity", err)
 	}
 }
 
