@@ -485,25 +485,35 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 		return nil, s.internal(ctx, "ListGrants", err)
 	}
 	shown := grantShower{s: s}
-	entries := make([]GrantListEntry, 0, len(gs))
-	for i := range gs {
-		e, err := shown.entry(ctx, &gs[i])
-		if err != nil {
-			return nil, s.internal(ctx, "ListGrants", err)
-		}
+	if in.GranteePrincipal != nil {
 		// GranteePrincipal filters on the grantee as listed: a grant to a
 		// principal deleted since lists (and is found by) its unique ID.
-		if in.GrantId != nil && e.GrantId != *in.GrantId || in.GranteePrincipal != nil && e.GranteePrincipal != *in.GranteePrincipal {
-			continue
+		f := *in.GranteePrincipal
+		var keep []store.Grant
+		for i := range gs {
+			g := &gs[i]
+			if g.GranteePrincipal != f && (g.GranteeID == "" || !strings.HasPrefix(f, g.GranteeID)) {
+				continue // cannot show as f
+			}
+			grantee, err := shown.show(ctx, g.GranteePrincipal, g.GranteeID)
+			if err != nil {
+				return nil, s.internal(ctx, "ListGrants", err)
+			}
+			if grantee == f {
+				keep = append(keep, *g)
+			}
 		}
-		entries = append(entries, e)
+		gs = keep
 	}
-	if in.GrantId != nil && len(entries) == 0 {
-		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+	if in.GrantId != nil {
+		gs = slices.DeleteFunc(gs, func(g store.Grant) bool { return g.ID != *in.GrantId })
+		if len(gs) == 0 {
+			return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+		}
 	}
 	start := 0
 	if in.Marker != nil {
-		i := slices.IndexFunc(entries, func(e GrantListEntry) bool { return e.GrantId == *in.Marker })
+		i := slices.IndexFunc(gs, func(g store.Grant) bool { return g.ID == *in.Marker })
 		if i < 0 {
 			return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
 		}
@@ -513,11 +523,18 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 	if in.Limit != nil {
 		limit = *in.Limit
 	}
-	end := min(start+limit, len(entries))
-	out := &ListGrantsOutput{Grants: entries[start:end:end]}
-	if end < len(entries) {
+	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	end := min(start+limit, len(gs))
+	for i := start; i < end; i++ {
+		e, err := shown.entry(ctx, &gs[i])
+		if err != nil {
+			return nil, s.internal(ctx, "ListGrants", err)
+		}
+		out.Grants = append(out.Grants, e)
+	}
+	if end < len(gs) {
 		out.Truncated = true
-		out.NextMarker = entries[end].GrantId
+		out.NextMarker = gs[end].ID
 	}
 	return out, nil
 }
