@@ -274,7 +274,7 @@ func sessionPrincipal(e *roleEntry, sessionName string) *Principal {
 		SessionName: sessionName,
 		Tags:        e.tags,
 		Policies:    e.policies,
-		roleID:      r.ID,
+		RoleID:      r.ID,
 	}
 }
 

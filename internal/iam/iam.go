@@ -36,6 +36,7 @@ type Principal struct {
 	UserID      string
 	UserName    string // users only
 	RoleARN     string // sessions only: the assumed role
+	RoleID      string // sessions only: the assumed role's unique ID (AROA...)
 	SessionName string // sessions only
 	// Tags are the principal's tags (aws:PrincipalTag): the user's, or the
 	// role's for a session.
@@ -47,7 +48,6 @@ type Principal struct {
 	// sourceKey is, for a session, the long-term access key the session
 	// derives from (whose revocation ends it).
 	sourceKey string
-	roleID    string
 }
 
 // RootARN is the ARN of an account's root principal.

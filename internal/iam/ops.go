@@ -15,17 +15,22 @@ import (
 
 // PolicyValidator checks a policy document: an identity policy (trust
 // false) or a role's trust policy (trust true). A non-nil error's text is
-// returned to the client as the MalformedPolicyDocument message.
-// cmd/trent wires internal/policy.
+// returned to the client as the MalformedPolicyDocument message; for a
+// trust policy it returns the principal ARNs the document names
+// (Principal and NotPrincipal). ShowPrincipals returns a stored document
+// with the principals for which show answers ok replaced by its answer
+// (internal/policy.ShowPrincipals). cmd/trent wires internal/policy.
 type PolicyValidator interface {
-	Validate(doc string, trust bool) error
+	Validate(doc string, trust bool) (principals []string, err error)
+	ShowPrincipals(doc string, show func(arn string) (string, bool)) string
 }
 
-// TrustChecker decides AssumeRole: whether the role's trust policy lets
-// caller assume it, and the caller's identity policies allow sts:AssumeRole
-// on it. cmd/trent wires internal/policy.
+// TrustChecker decides AssumeRole: whether the role's trust policy, its
+// principals bound to the unique IDs in bound (store.Principals), lets
+// caller assume it, and the caller's identity policies allow
+// sts:AssumeRole on it. cmd/trent wires internal/policy.
 type TrustChecker interface {
-	MayAssume(trustPolicyDoc, roleARN string, caller *Principal) (bool, error)
+	MayAssume(trustPolicyDoc string, bound store.Principals, roleARN string, caller *Principal) (bool, error)
 }
 
 // AdminStore is the persistence the IAM operations need.
@@ -415,7 +420,7 @@ func (s *Service) putPolicy(ctx context.Context, caller *Principal, o ownerKind,
 	if err := v.err(); err != nil {
 		return err
 	}
-	if err := s.val.Validate(doc, false); err != nil {
+	if _, err := s.val.Validate(doc, false); err != nil {
 		return errorf(KindMalformedPolicy, err.Error())
 	}
 	err := s.st.PutPolicy(ctx, store.InlinePolicy{Account: caller.Account, OwnerKind: o.kind, Owner: owner, Name: name, Document: doc}, o.maxTotal)
@@ -577,8 +582,19 @@ func (s *Service) CreateRole(ctx context.Context, caller *Principal, in CreateRo
 	if err := checkTags(in.Tags); err != nil {
 		return store.Role{}, err
 	}
-	if err := s.val.Validate(in.AssumeRolePolicyDocument, true); err != nil {
+	principals, err := s.val.Validate(in.AssumeRolePolicyDocument, true)
+	if err != nil {
 		return store.Role{}, errorf(KindMalformedPolicy, err.Error())
+	}
+	// A trust policy names principals that exist ("Invalid principal in
+	// policy" otherwise, as IAM answers) and is bound to their unique IDs.
+	bound, err := Bind(ctx, s.st, principals)
+	var none *NoSuchPrincipalError
+	if errors.As(err, &none) {
+		return store.Role{}, errorf(KindMalformedPolicy, `Invalid principal in policy: "AWS":"`+none.ARN+`"`)
+	}
+	if err != nil {
+		return store.Role{}, s.internal(ctx, "CreateRole", err)
 	}
 	id, err := newID("AROA")
 	if err != nil {
@@ -591,7 +607,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *Principal, in CreateRo
 	path := normPath(in.Path)
 	r := store.Role{Account: caller.Account, Name: in.RoleName, Path: path, ID: id,
 		ARN:         "arn:aws:iam::" + caller.Account + ":role" + path + in.RoleName,
-		Description: in.Description, TrustPolicy: in.AssumeRolePolicyDocument, MaxSessionDuration: maxDur,
+		Description: in.Description, TrustPolicy: in.AssumeRolePolicyDocument, TrustPrincipals: bound, MaxSessionDuration: maxDur,
 		CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
 	err = s.st.CreateRole(ctx, r)
 	if errors.Is(err, store.ErrExists) {
@@ -618,7 +634,25 @@ func (s *Service) GetRole(ctx context.Context, caller *Principal, name string) (
 	if err != nil {
 		return store.Role{}, s.internal(ctx, "GetRole", err)
 	}
+	if err := s.showTrust(ctx, &r); err != nil {
+		return store.Role{}, s.internal(ctx, "GetRole", err)
+	}
 	return r, nil
+}
+
+// showTrust sets r's trust policy to what IAM shows: the document as
+// written, with the unique ID in place of each principal it names that
+// has been deleted since (Gone).
+func (s *Service) showTrust(ctx context.Context, r *store.Role) error {
+	gone, err := Gone(ctx, s.st, r.TrustPrincipals)
+	if err != nil || gone == nil {
+		return err
+	}
+	r.TrustPolicy = s.val.ShowPrincipals(r.TrustPolicy, func(arn string) (string, bool) {
+		id, ok := gone[arn]
+		return id, ok
+	})
+	return nil
 }
 
 // ListRoles lists roles as ListUsers lists users.
@@ -637,6 +671,11 @@ func (s *Service) ListRoles(ctx context.Context, caller *Principal, pathPrefix, 
 	var p Page
 	if len(rs) > n {
 		rs, p = rs[:n], Page{IsTruncated: true, Marker: rs[n-1].Name}
+	}
+	for i := range rs {
+		if err := s.showTrust(ctx, &rs[i]); err != nil {
+			return nil, Page{}, s.internal(ctx, "ListRoles", err)
+		}
 	}
 	return rs, p, nil
 }

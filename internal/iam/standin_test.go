@@ -3,6 +3,8 @@ package iam
 import (
 	"encoding/json"
 	"errors"
+
+	"github.com/trentkms/trent/internal/store"
 )
 
 // JSONSyntaxValidator is a STAND-IN PolicyValidator until internal/policy
@@ -10,13 +12,18 @@ import (
 // it as a test double.
 type JSONSyntaxValidator struct{}
 
-// Validate implements PolicyValidator.
-func (JSONSyntaxValidator) Validate(doc string, trust bool) error {
+// Validate implements PolicyValidator. It names no principals.
+func (JSONSyntaxValidator) Validate(doc string, trust bool) ([]string, error) {
 	var v map[string]any
 	if err := json.Unmarshal([]byte(doc), &v); err != nil {
-		return errors.New("Syntax errors in policy.")
+		return nil, errors.New("Syntax errors in policy.")
 	}
-	return nil
+	return nil, nil
+}
+
+// ShowPrincipals implements PolicyValidator: it shows doc as it is.
+func (JSONSyntaxValidator) ShowPrincipals(doc string, show func(string) (string, bool)) string {
+	return doc
 }
 
 // NaiveTrustChecker is a TEST DOUBLE / STAND-IN TrustChecker until
@@ -28,7 +35,7 @@ func (JSONSyntaxValidator) Validate(doc string, trust bool) error {
 type NaiveTrustChecker struct{}
 
 // MayAssume implements TrustChecker.
-func (NaiveTrustChecker) MayAssume(doc, roleARN string, caller *Principal) (bool, error) {
+func (NaiveTrustChecker) MayAssume(doc string, _ store.Principals, roleARN string, caller *Principal) (bool, error) {
 	var p struct {
 		Statement json.RawMessage
 	}

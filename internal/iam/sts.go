@@ -91,7 +91,7 @@ func (s *Service) AssumeRole(ctx context.Context, caller *Principal, callerKeyID
 	if !strings.EqualFold(e.role.ARN, in.RoleARN) {
 		return AssumeRoleOutput{}, denied // another path
 	}
-	allowed, err := s.trust.MayAssume(e.role.TrustPolicy, e.role.ARN, caller)
+	allowed, err := s.trust.MayAssume(e.role.TrustPolicy, e.role.TrustPrincipals, e.role.ARN, caller)
 	if err != nil {
 		return AssumeRoleOutput{}, s.internal(ctx, "AssumeRole", err)
 	}

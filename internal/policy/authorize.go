@@ -179,9 +179,10 @@ func DefaultKeyPolicy(account string) string {
 	return b.String()
 }
 
-// LockoutSafe reports whether policy p lets caller call kms:PutKeyPolicy on
-// the key later, directly or through its account (then the caller's IAM
-// policies must also allow it, which KMS does not check here). KMS refuses a
+// LockoutSafe reports whether policy p (bound as it will be stored, see
+// Policy.Bind) lets caller call kms:PutKeyPolicy on the key later,
+// directly or through its account (then the caller's IAM policies must
+// also allow it, which KMS does not check here). KMS refuses a
 // policy that fails this unless BypassPolicyLockoutSafetyCheck is true,
 // answering MalformedPolicyDocumentException with MsgLockout.
 //

@@ -22,7 +22,7 @@ func mustParse(t testing.TB, d string, k Kind) *Policy {
 	if err != nil {
 		t.Fatalf("Parse: %v\n%s", err, d)
 	}
-	return p
+	return p.Bind(testIDs)
 }
 
 func TestEvaluateResource(t *testing.T) {

@@ -57,6 +57,19 @@ func BenchmarkAuthorizeTenStatements(b *testing.B) {
 	}
 }
 
+// BenchmarkAuthorizeUserPrincipal: a key policy whose statement names the
+// caller, a user, by ARN (bound to its unique ID by mustParse).
+func BenchmarkAuthorizeUserPrincipal(b *testing.B) {
+	p := mustParse(b, doc(`{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::111122223333:user/eng/bob","arn:aws:iam::111122223333:user/alice"]},"Action":"kms:*","Resource":"*"}`), KeyPolicy)
+	in := &AuthzInput{Request: &Request{Principal: alice, Action: "kms:Encrypt", Resource: keyARN}, KeyPolicy: p, KeyAccount: acctA}
+	b.ReportAllocs()
+	for b.Loop() {
+		if !Authorize(in).Allowed {
+			b.Fatal("denied")
+		}
+	}
+}
+
 func BenchmarkEvaluateVariables(b *testing.B) {
 	p := mustParse(b, doc(`{"Effect":"Allow","Action":"kms:*","Resource":"arn:aws:kms:*:111122223333:alias/${aws:username}-*","Condition":{"StringEquals":{"aws:ResourceTag/team":"${aws:PrincipalTag/team}"}}}`), IdentityPolicy)
 	r := &Request{Principal: alice, Action: "kms:CreateAlias", Resource: "arn:aws:kms:us-east-1:111122223333:alias/alice-app", Context: kctx("aws:ResourceTag/team", "blue")}

@@ -102,10 +102,7 @@ func runEvalCases(t *testing.T, cases []evalCase) {
 			if c.keyPol {
 				kind = KeyPolicy
 			}
-			p, err := Parse(c.doc, kind)
-			if err != nil {
-				t.Fatalf("Parse: %v\n%s", err, c.doc)
-			}
+			p := mustParse(t, c.doc, kind)
 			r := &Request{Principal: c.p, Action: c.action, Resource: c.resource}
 			if r.Principal == nil {
 				r.Principal = alice

@@ -16,11 +16,28 @@ var (
 		UserID: "AIDABOB", Username: "bob"}
 	rootA = &Principal{ARN: "arn:aws:iam::111122223333:root", Account: acctA, Type: TypeRoot, UserID: acctA}
 	sess  = &Principal{ARN: "arn:aws:sts::111122223333:assumed-role/Admin/s1", Account: acctA, Type: TypeAssumedRole,
-		UserID: "AROAADMIN:s1", RoleARN: "arn:aws:iam::111122223333:role/ops/Admin", Tags: map[string]string{"team": "red"}}
+		UserID: "AROAADMIN:s1", RoleARN: "arn:aws:iam::111122223333:role/ops/Admin", RoleID: "AROAADMIN", Tags: map[string]string{"team": "red"}}
 	carol = &Principal{ARN: "arn:aws:iam::444455556666:user/carol", Account: acctB, Type: TypeIAMUser,
 		UserID: "AIDACAROL", Username: "carol"}
 	rootB = &Principal{ARN: "arn:aws:iam::444455556666:root", Account: acctB, Type: TypeRoot, UserID: acctB}
 )
+
+// testIDs binds the principal ARNs the tests name to the unique IDs of the
+// principals above (mustParse binds every policy with it), as a put binds
+// them to the principals that exist.
+var testIDs = map[string]string{
+	alice.ARN: alice.UserID, bob.ARN: bob.UserID, carol.ARN: carol.UserID,
+	sess.RoleARN: sess.RoleID, sess.ARN: sess.RoleID,
+	"arn:aws:sts::111122223333:assumed-role/Admin/s2": sess.RoleID,
+	"arn:aws:iam::444455556666:role/a/b":              "AROAAB",
+	"arn:aws:sts::444455556666:assumed-role/r/s":      "AROARS",
+}
+
+func init() {
+	for i := 0; i < 6; i++ {
+		testIDs["arn:aws:iam::111122223333:user/u"+string(rune('0'+i))] = "AIDAU" + string(rune('0'+i))
+	}
+}
 
 // doc wraps statements in a 2012-10-17 policy document.
 func doc(stmts ...string) string {

@@ -56,6 +56,9 @@ type Principal struct {
 	// RoleARN is the role of an AssumedRole session,
 	// arn:aws:iam::acct:role/path/RoleName; policies name roles by it.
 	RoleARN string
+	// RoleID is the unique ID (AROA...) of an AssumedRole session's role.
+	// With UserID it is what a bound policy matches (see Policy.Bind).
+	RoleID string
 	// Tags are aws:PrincipalTag/* (user tags, or role tags for sessions).
 	Tags map[string]string
 }
@@ -156,6 +159,39 @@ func (p *Policy) ID() string { return p.id }
 // returns the policy as stored).
 func (p *Policy) Document() string { return p.doc }
 
+// Bind returns a copy of p whose principal ARNs of IAM users, roles and
+// role sessions are tied to the unique IDs in ids (the ARN as the document
+// writes it -> the unique ID of the principal it named when the policy was
+// put: AIDA... for a user, AROA... for a role and for a session of that
+// role). IAM and KMS do the same: "When you save the policy, AWS
+// transforms the ARN to a unique principal ID", so that a principal
+// deleted and created again under the same name is not the one the
+// policy names (IAM JSON policy elements: Principal).
+//
+// In a policy returned by Parse, and in a bound policy for an ARN that ids
+// does not hold, such a principal ARN names no one: evaluation fails
+// closed until the caller binds it. A bound ARN names a caller only when
+// both the ARN and the caller's current unique ID (Principal.UserID, or
+// Principal.RoleID for a role or a session of it) are the ones bound.
+// Account principals, "*" and service principals are never bound.
+func (p *Policy) Bind(ids map[string]string) *Policy {
+	q := *p
+	q.stmts = make([]statement, len(p.stmts))
+	copy(q.stmts, p.stmts)
+	for i := range q.stmts {
+		ps := &q.stmts[i].principals
+		if len(ps.arns) == 0 {
+			continue
+		}
+		bound := make([]string, len(ps.arns))
+		for j, a := range ps.arns {
+			bound[j] = ids[a]
+		}
+		ps.ids = bound
+	}
+	return &q
+}
+
 // PrincipalARNs returns every AWS principal ARN named in Principal or
 // NotPrincipal elements (accounts as arn:aws:iam::ACCT:root), without "*",
 // in document order with duplicates removed. KMS rejects a key policy naming
@@ -198,6 +234,7 @@ type principalSet struct {
 	any       bool     // "*" or {"AWS": "*"}
 	accounts  []string // 12-digit IDs (from "ACCT" or arn:...:iam::ACCT:root)
 	arns      []string // user, role, assumed-role, federated-user ARNs
+	ids       []string // the unique ID arns[i] is bound to ("" or absent: unbound, names no one)
 	services  []string // Service principals
 	federated []string // Federated principals (trust policies)
 	written   []string // AWS entries as ARNs, for PrincipalARNs

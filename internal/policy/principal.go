@@ -162,8 +162,8 @@ func (ps *principalSet) match(p *Principal) pmatch {
 	if p == nil {
 		return pmNone
 	}
-	for _, a := range ps.arns {
-		if a == p.ARN || (p.RoleARN != "" && a == p.RoleARN) {
+	for i := range ps.arns {
+		if ps.names(i, p) {
 			return pmDirect
 		}
 	}
@@ -201,9 +201,12 @@ func (ps *principalSet) notMatch(p *Principal) bool {
 	if p == nil {
 		return true
 	}
-	listed := func(arn string) bool {
-		for _, a := range ps.arns {
-			if a == arn {
+	listed := func(role bool) bool {
+		for i, a := range ps.arns {
+			if i >= len(ps.ids) || ps.ids[i] == "" {
+				continue
+			}
+			if role && a == p.RoleARN && ps.ids[i] == p.RoleID || !role && a == p.ARN && p.Is(a, ps.ids[i]) {
 				return true
 			}
 		}
@@ -230,11 +233,39 @@ func (ps *principalSet) notMatch(p *Principal) bool {
 	if p.isRoot() {
 		return false
 	}
-	if !listed(p.ARN) {
+	if !listed(false) {
 		return true
 	}
-	if p.RoleARN != "" && !listed(p.RoleARN) {
+	if p.RoleARN != "" && !listed(true) {
 		return true
 	}
 	return false
+}
+
+// names reports whether the i-th principal ARN, as bound, names the
+// caller itself or, for a session, its role.
+func (ps *principalSet) names(i int, p *Principal) bool {
+	if i >= len(ps.ids) {
+		return false // unbound: names no one
+	}
+	return p.Is(ps.arns[i], ps.ids[i])
+}
+
+// Is reports whether a principal that a policy or a grant names by arn,
+// bound to the unique ID id (see Policy.Bind), is p or, for a role
+// session, p's role: the ARN must be p's (or its role's) and the unique
+// ID p's current one (or its role's). An ARN bound to no ID (id "") is
+// p only when it is an account principal (arn:aws:iam::ACCT:root), which
+// is never bound, and p is that account's root user.
+func (p *Principal) Is(arn, id string) bool {
+	if p == nil || arn == "" {
+		return false
+	}
+	if id == "" {
+		return p.Type == TypeRoot && arn == p.ARN
+	}
+	if arn == p.ARN {
+		return id == p.UserID || p.RoleID != "" && id == p.RoleID
+	}
+	return p.RoleARN != "" && arn == p.RoleARN && id == p.RoleID
 }

@@ -53,7 +53,7 @@ func (ids *identities) get(p *iam.Principal) *identity {
 	}
 	id = &identity{p: policy.Principal{
 		ARN: p.ARN, Account: p.Account, Type: p.Type, UserID: p.UserID, Username: p.UserName,
-		RoleARN: p.RoleARN, Tags: p.Tags,
+		RoleARN: p.RoleARN, RoleID: p.RoleID, Tags: p.Tags,
 	}}
 	for _, doc := range p.Policies {
 		// Documents were validated when they were put; one that no longer
@@ -96,18 +96,19 @@ func (s *Service) keyPolicy(k *store.Key) *policy.Policy {
 	if ck := s.cache.peek(k.Ref()); ck != nil && ck.key.Version == k.Version && ck.policy != nil {
 		return ck.policy
 	}
-	return compileKeyPolicy(k.Policy)
+	return compileKeyPolicy(k.Policy, k.PolicyPrincipals)
 }
 
-// compileKeyPolicy parses a stored key policy. A stored policy that does
-// not parse (written by another version) allows nothing, so access fails
-// closed.
-func compileKeyPolicy(doc string) *policy.Policy {
+// compileKeyPolicy parses a stored key policy and binds the principals it
+// names to the unique IDs they were bound to when it was put
+// (policy.Bind). A stored policy that does not parse (written by another
+// version) allows nothing, so access fails closed.
+func compileKeyPolicy(doc string, bound store.Principals) *policy.Policy {
 	p, err := policy.Parse(doc, policy.KeyPolicy)
 	if err != nil {
 		p, _ = policy.Parse(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]}`, policy.KeyPolicy)
 	}
-	return p
+	return p.Bind(bound)
 }
 
 // authorizeKey decides whether the caller may perform op on key k (whose
@@ -133,7 +134,7 @@ func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *sto
 	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: arn, Context: c}
 	var g *store.Grant
 	if len(grants) > 0 {
-		g = matchGrant(grants, c, op) // grant operations are named as the operations
+		g = matchGrant(grants, &id.p, c, op) // grant operations are named as the operations
 		if g == nil && id.p.Type != policy.TypeRoot {
 			g = s.accountGrant(grants, c, id, &req, op)
 		}
@@ -213,12 +214,12 @@ func kmsAction(op string) string {
 	return "kms:" + op
 }
 
-// matchGrant returns a grant that allows the caller op under the
+// matchGrant returns a grant that allows the caller (p) op under the
 // request's encryption context, or nil.
-func matchGrant(gs []store.Grant, c *Caller, op string) *store.Grant {
+func matchGrant(gs []store.Grant, p *policy.Principal, c *Caller, op string) *store.Grant {
 	for i := range gs {
 		g := &gs[i]
-		if principalMatches(g.GranteePrincipal, c) && containsString(g.Operations, op) && grantConstraintsHold(g, c.encCtx, op) {
+		if p.Is(g.GranteePrincipal, g.GranteeID) && containsString(g.Operations, op) && grantConstraintsHold(g, c.encCtx, op) {
 			return g
 		}
 	}

@@ -22,6 +22,16 @@ func user(account, name string, policies ...string) *Caller {
 	return &Caller{Account: account, ARN: p.ARN, Region: "us-east-1", Principal: p}
 }
 
+// iamUser stores IAM user name of account, with the unique ID user()
+// gives it, so that key policies and grants may name it.
+func iamUser(t *testing.T, n node, account, name string) {
+	t.Helper()
+	u := user(account, name).Principal
+	if err := n.store.CreateUser(t.Context(), store.User{Account: account, Name: name, Path: "/", ID: u.UserID, ARN: u.ARN, CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func rootOf(account string) *Caller {
 	return &Caller{Account: account, ARN: "arn:aws:iam::" + account + ":root", Region: "us-east-1"}
 }
@@ -152,6 +162,7 @@ func TestGrants(t *testing.T) {
 	s, other := nodes[0].svc, nodes[1].svc
 	arn := newTestKey(t, s, rootOf(acctA), nil)
 	dave := func() *Caller { return user(acctB, "dave") } // no identity policy at all
+	iamUser(t, nodes[0], acctB, "dave")
 	enc, err := s.Encrypt(t.Context(), rootOf(acctA), &EncryptInput{KeyId: ptr(arn), Plaintext: []byte("p"), EncryptionContext: map[string]string{"app": "x", "env": "prod"}})
 	if err != nil {
 		t.Fatal(err)
@@ -236,9 +247,12 @@ func TestGrants(t *testing.T) {
 }
 
 func TestGrantThatAllowsCreateGrant(t *testing.T) {
-	s := newNodes(t, 1)[0].svc
+	n := newNodes(t, 1)[0]
+	s := n.svc
 	arn := newTestKey(t, s, rootOf(acctA), nil)
 	admin := func() *Caller { return user(acctA, "admin") }
+	iamUser(t, n, acctA, "admin")
+	iamUser(t, n, acctA, "x")
 	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(admin().ARN),
 		Operations: []string{"CreateGrant", "Decrypt"}}); err != nil {
 		t.Fatal(err)
@@ -290,7 +304,8 @@ func TestKeyPolicyOperations(t *testing.T) {
 		t.Errorf("lockout policy: got %v", err)
 	}
 	// A policy naming a principal that does not exist is refused.
-	for _, p := range []string{"arn:aws:iam::" + acctA + ":user/ghost", "arn:aws:iam::999988887777:root", "arn:aws:iam::" + acctA + ":role/none"} {
+	for _, p := range []string{"arn:aws:iam::" + acctA + ":user/ghost", "arn:aws:iam::999988887777:root", "arn:aws:iam::" + acctA + ":role/none",
+		"arn:aws:iam::" + acctA + ":user/elsewhere/other"} { // another path: not user other's ARN
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctA + `:root"},"Action":"kms:*","Resource":"*"},` +
 			`{"Effect":"Allow","Principal":{"AWS":"` + p + `"},"Action":"kms:Decrypt","Resource":"*"}]}`
 		_, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(doc)})

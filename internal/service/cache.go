@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"sync"
 
@@ -110,7 +111,7 @@ func loadCachedKey(ctx context.Context, st Store, ref store.KeyRef) (*cachedKey,
 
 func newCachedKey(k store.Key, ms []store.KeyMaterial, gs []store.Grant) *cachedKey {
 	ck := &cachedKey{key: k, materialIDs: make(map[uint32]string, len(ms)), arn: KeyARN(k.Region, k.Account, k.ID),
-		policy: compileKeyPolicy(k.Policy), grants: gs}
+		policy: compileKeyPolicy(k.Policy, k.PolicyPrincipals), grants: gs}
 	for _, m := range ms {
 		ck.materialIDs[m.Version] = m.MaterialID
 	}
@@ -158,8 +159,8 @@ func (c *keyCache) updated(k store.Key, ms []store.KeyMaterial) {
 	if ms != nil {
 		ck.materialIDs = newCachedKey(k, ms, nil).materialIDs
 	}
-	if k.Policy != old.key.Policy {
-		ck.policy = compileKeyPolicy(k.Policy)
+	if k.Policy != old.key.Policy || !maps.Equal(k.PolicyPrincipals, old.key.PolicyPrincipals) {
+		ck.policy = compileKeyPolicy(k.Policy, k.PolicyPrincipals)
 	}
 	c.put(ck)
 }

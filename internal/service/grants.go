@@ -254,13 +254,25 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 		// equally or more restrictive.
 		return nil, s.accessDenied(c, "CreateGrant", ck.arn, denyNoPolicy)
 	}
+	// The grantee and retiring principal must exist, as they must in a
+	// key policy; the grant is bound to their unique IDs.
+	granteeID, err := s.grantPrincipalID(ctx, *in.GranteePrincipal)
+	if err != nil {
+		return nil, err
+	}
+	var retiringID string
+	if in.RetiringPrincipal != nil {
+		if retiringID, err = s.grantPrincipalID(ctx, *in.RetiringPrincipal); err != nil {
+			return nil, err
+		}
+	}
 	if in.DryRun {
 		return nil, ErrDryRun
 	}
 	if in.Name != nil {
 		// Name makes the call idempotent: the same parameters give the
 		// same grant (with a new token).
-		if g, ok := sameGrant(ck.grants, *in.Name, c, *in.GranteePrincipal, deref(in.RetiringPrincipal), ops, cons); ok {
+		if g, ok := sameGrant(ck.grants, *in.Name, c, *in.GranteePrincipal, granteeID, deref(in.RetiringPrincipal), retiringID, ops, cons); ok {
 			tok, err := s.grantToken(g)
 			if err != nil {
 				return nil, s.internal(ctx, "CreateGrant", err)
@@ -277,7 +289,9 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 		ID:                hex.EncodeToString(id),
 		Name:              deref(in.Name),
 		GranteePrincipal:  *in.GranteePrincipal,
+		GranteeID:         granteeID,
 		RetiringPrincipal: deref(in.RetiringPrincipal),
+		RetiringID:        retiringID,
 		IssuingAccount:    iam.RootARN(c.Account),
 		Operations:        ops,
 		Constraints:       cons,
@@ -299,11 +313,44 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 	return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
 }
 
-// sameGrant finds a grant that a named CreateGrant repeats.
-func sameGrant(gs []store.Grant, name string, c *Caller, grantee, retiring string, ops []string, cons store.GrantConstraints) (*store.Grant, bool) {
+// grantPrincipalID returns the unique ID that a grant binds a grantee or
+// retiring principal to ("" for an account), or AWS's InvalidArnException
+// when the ARN names no principal that exists: a user, role or role
+// session whose user or role does not exist, or an unknown account.
+func (s *Service) grantPrincipalID(ctx context.Context, arn string) (string, error) {
+	invalid := errorf(KindInvalidArn, "ARN does not refer to a valid principal: %s", arn)
+	if iam.Bindable(arn) {
+		id, err := iam.PrincipalID(ctx, s.store, arn)
+		var none *iam.NoSuchPrincipalError
+		if errors.As(err, &none) {
+			return "", invalid
+		}
+		if err != nil {
+			return "", s.internal(ctx, "grant principal", err)
+		}
+		return id, nil
+	}
+	rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+	acct, ok2 := strings.CutSuffix(rest, ":root")
+	if !ok || !ok2 || !iam.ValidAccountID(acct) {
+		return "", invalid
+	}
+	switch _, err := s.store.Account(ctx, acct); {
+	case errors.Is(err, store.ErrNotFound):
+		return "", invalid
+	case err != nil:
+		return "", s.internal(ctx, "grant principal", err)
+	}
+	return "", nil
+}
+
+// sameGrant finds a grant that a named CreateGrant repeats: the same
+// parameters, naming the same principals (the same unique IDs).
+func sameGrant(gs []store.Grant, name string, c *Caller, grantee, granteeID, retiring, retiringID string, ops []string, cons store.GrantConstraints) (*store.Grant, bool) {
 	for i := range gs {
 		g := &gs[i]
 		if g.Name == name && g.IssuingAccount == iam.RootARN(c.Account) && g.GranteePrincipal == grantee && g.RetiringPrincipal == retiring &&
+			g.GranteeID == granteeID && g.RetiringID == retiringID &&
 			slices.Equal(g.Operations, ops) && maps.Equal(g.Constraints.EncryptionContextEquals, cons.EncryptionContextEquals) &&
 			maps.Equal(g.Constraints.EncryptionContextSubset, cons.EncryptionContextSubset) {
 			return g, true
@@ -423,6 +470,12 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	if in.GranteeServicePrincipal != nil {
+		// No grant here has a service principal (CreateGrant refuses
+		// them); refusing the filter, as CreateGrant and
+		// ListRetirableGrants refuse service principals, never ignores it.
+		return nil, errorf(KindUnsupportedOperation, "Service principals are not supported by this KMS.")
+	}
 	k, err := s.loadKey(ctx, c, "ListGrants", *in.KeyId, refKeyOnly)
 	if err != nil {
 		return nil, err
@@ -431,11 +484,32 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 	if err != nil {
 		return nil, s.internal(ctx, "ListGrants", err)
 	}
-	gs = slices.DeleteFunc(gs, func(g store.Grant) bool {
-		return in.GrantId != nil && g.ID != *in.GrantId || in.GranteePrincipal != nil && g.GranteePrincipal != *in.GranteePrincipal
-	})
-	if in.GrantId != nil && len(gs) == 0 {
-		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+	shown := grantShower{s: s}
+	if in.GranteePrincipal != nil {
+		// GranteePrincipal filters on the grantee as listed: a grant to a
+		// principal deleted since lists (and is found by) its unique ID.
+		f := *in.GranteePrincipal
+		var keep []store.Grant
+		for i := range gs {
+			g := &gs[i]
+			if g.GranteePrincipal != f && (g.GranteeID == "" || !strings.HasPrefix(f, g.GranteeID)) {
+				continue // cannot show as f
+			}
+			grantee, err := shown.show(ctx, g.GranteePrincipal, g.GranteeID)
+			if err != nil {
+				return nil, s.internal(ctx, "ListGrants", err)
+			}
+			if grantee == f {
+				keep = append(keep, *g)
+			}
+		}
+		gs = keep
+	}
+	if in.GrantId != nil {
+		gs = slices.DeleteFunc(gs, func(g store.Grant) bool { return g.ID != *in.GrantId })
+		if len(gs) == 0 {
+			return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", *in.GrantId)
+		}
 	}
 	start := 0
 	if in.Marker != nil {
@@ -452,7 +526,11 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
 	end := min(start+limit, len(gs))
 	for i := start; i < end; i++ {
-		out.Grants = append(out.Grants, grantEntry(&gs[i]))
+		e, err := shown.entry(ctx, &gs[i])
+		if err != nil {
+			return nil, s.internal(ctx, "ListGrants", err)
+		}
+		out.Grants = append(out.Grants, e)
 	}
 	if end < len(gs) {
 		out.Truncated = true
@@ -461,10 +539,54 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 	return out, nil
 }
 
-func grantEntry(g *store.Grant) GrantListEntry {
+// grantShower lists grants as AWS shows them: a grantee or retiring
+// principal that has been deleted since the grant was made shows as its
+// unique ID (iam.Gone). It looks each bound principal up once per list.
+type grantShower struct {
+	s    *Service
+	seen map[[2]string]string // {ARN, unique ID} -> what to show
+}
+
+func (gs *grantShower) show(ctx context.Context, arn, id string) (string, error) {
+	if id == "" {
+		return arn, nil
+	}
+	if v, ok := gs.seen[[2]string{arn, id}]; ok {
+		return v, nil
+	}
+	gone, err := iam.Gone(ctx, gs.s.store, store.Principals{arn: id})
+	if err != nil {
+		return "", err
+	}
+	v := arn
+	if g, ok := gone[arn]; ok {
+		v = g
+	}
+	if gs.seen == nil {
+		gs.seen = map[[2]string]string{}
+	}
+	gs.seen[[2]string{arn, id}] = v
+	return v, nil
+}
+
+func (gs *grantShower) entry(ctx context.Context, g *store.Grant) (GrantListEntry, error) {
+	grantee, err := gs.show(ctx, g.GranteePrincipal, g.GranteeID)
+	if err != nil {
+		return GrantListEntry{}, err
+	}
+	retiring, err := gs.show(ctx, g.RetiringPrincipal, g.RetiringID)
+	if err != nil {
+		return GrantListEntry{}, err
+	}
+	return grantEntry(g, grantee, retiring), nil
+}
+
+// grantEntry describes g with its grantee and retiring principal shown as
+// given.
+func grantEntry(g *store.Grant, grantee, retiring string) GrantListEntry {
 	e := GrantListEntry{
 		KeyId: KeyARN(g.Region, g.Account, g.KeyID), GrantId: g.ID, Name: g.Name, CreationDate: Epoch(g.CreatedAt),
-		GranteePrincipal: g.GranteePrincipal, RetiringPrincipal: g.RetiringPrincipal, IssuingAccount: g.IssuingAccount,
+		GranteePrincipal: grantee, RetiringPrincipal: retiring, IssuingAccount: g.IssuingAccount,
 		Operations: g.Operations,
 	}
 	if g.Constraints.EncryptionContextEquals != nil || g.Constraints.EncryptionContextSubset != nil {
@@ -502,16 +624,35 @@ func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *ListRe
 	if in.Limit != nil {
 		limit = *in.Limit
 	}
-	gs, err := s.store.RetirableGrants(ctx, *in.RetiringPrincipal, deref(in.Marker), limit+1)
+	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	// The grants of the principal the ARN names now: those bound to its
+	// unique ID (none when it names no principal; grants made for a
+	// principal of the same ARN that was deleted list under its ID).
+	if !iam.Bindable(*in.RetiringPrincipal) && !strings.HasSuffix(*in.RetiringPrincipal, ":root") {
+		return out, nil // names no principal that grants can name
+	}
+	retiringID, err := iam.PrincipalID(ctx, s.store, *in.RetiringPrincipal)
+	var none *iam.NoSuchPrincipalError
+	if errors.As(err, &none) {
+		return out, nil
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "ListRetirableGrants", err)
+	}
+	gs, err := s.store.RetirableGrants(ctx, *in.RetiringPrincipal, retiringID, deref(in.Marker), limit+1)
 	if err != nil {
 		if in.Marker != nil {
 			return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
 		}
 		return nil, s.internal(ctx, "ListRetirableGrants", err)
 	}
-	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	shown := grantShower{s: s}
 	for i := range gs[:min(limit, len(gs))] {
-		out.Grants = append(out.Grants, grantEntry(&gs[i]))
+		e, err := shown.entry(ctx, &gs[i])
+		if err != nil {
+			return nil, s.internal(ctx, "ListRetirableGrants", err)
+		}
+		out.Grants = append(out.Grants, e)
 	}
 	if len(gs) > limit {
 		out.Truncated = true
@@ -580,25 +721,17 @@ func (s *Service) RetireGrant(ctx context.Context, c *Caller, in *RetireGrantInp
 // mayRetire applies AWS's rule: the retiring principal, the grantee when
 // the grant allows RetireGrant, or the account that issued the grant.
 func (s *Service) mayRetire(ctx context.Context, c *Caller, g *store.Grant) bool {
-	if principalMatches(g.RetiringPrincipal, c) {
+	p := &s.identity(c).p
+	if p.Is(g.RetiringPrincipal, g.RetiringID) {
 		return true
 	}
-	if slices.Contains(g.Operations, "RetireGrant") && principalMatches(g.GranteePrincipal, c) {
+	if slices.Contains(g.Operations, "RetireGrant") && p.Is(g.GranteePrincipal, g.GranteeID) {
 		return true
 	}
 	if g.IssuingAccount == iam.RootARN(c.Account) {
 		return c.ARN == g.IssuingAccount || s.identityAllows(ctx, c, "kms:RetireGrant", KeyARN(g.Region, g.Account, g.KeyID))
 	}
 	return false
-}
-
-// principalMatches reports whether a principal named in a grant is the
-// caller: its ARN, or for a role session the role.
-func principalMatches(p string, c *Caller) bool {
-	if p == "" {
-		return false
-	}
-	return p == c.ARN || c.RoleARN != "" && p == c.RoleARN
 }
 
 // RevokeGrant deletes a grant; it takes kms:RevokeGrant on the key.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/policy"
+	"github.com/trentkms/trent/internal/store"
 )
 
 // IAMPolicies puts the policy engine behind the IAM and STS operations:
@@ -17,29 +18,39 @@ type IAMPolicies struct{ s *Service }
 func (s *Service) IAMPolicies() IAMPolicies { return IAMPolicies{s} }
 
 // Validate implements iam.PolicyValidator: an identity policy, or a role
-// trust policy when trust is set.
-func (IAMPolicies) Validate(doc string, trust bool) error {
+// trust policy when trust is set, whose principal ARNs it returns.
+func (IAMPolicies) Validate(doc string, trust bool) ([]string, error) {
 	kind := policy.IdentityPolicy
 	if trust {
 		kind = policy.TrustPolicy
 	}
-	_, err := policy.Parse(doc, kind)
+	p, err := policy.Parse(doc, kind)
 	var me *policy.MalformedError
 	if errors.As(err, &me) {
-		return errors.New(me.Msg)
+		return nil, errors.New(me.Msg)
 	}
-	return err
+	if err != nil {
+		return nil, err
+	}
+	return p.PrincipalARNs(), nil
 }
 
-// MayAssume implements iam.TrustChecker: the role's trust policy must let
-// the caller assume the role, and, when the trust policy names only the
-// caller's account, the caller's identity policies must allow
-// sts:AssumeRole on the role, as IAM evaluates a resource policy.
-func (a IAMPolicies) MayAssume(doc, roleARN string, caller *iam.Principal) (bool, error) {
-	trust, err := policy.Parse(doc, policy.TrustPolicy)
+// ShowPrincipals implements iam.PolicyValidator (policy.ShowPrincipals).
+func (IAMPolicies) ShowPrincipals(doc string, show func(arn string) (string, bool)) string {
+	return policy.ShowPrincipals(doc, show)
+}
+
+// MayAssume implements iam.TrustChecker: the role's trust policy, its
+// principals bound to the unique IDs in bound, must let the caller assume
+// the role, and, when the trust policy names only the caller's account,
+// the caller's identity policies must allow sts:AssumeRole on the role,
+// as IAM evaluates a resource policy.
+func (a IAMPolicies) MayAssume(doc string, bound store.Principals, roleARN string, caller *iam.Principal) (bool, error) {
+	p, err := policy.Parse(doc, policy.TrustPolicy)
 	if err != nil {
 		return false, nil // a trust policy that no longer parses trusts no one
 	}
+	trust := p.Bind(bound)
 	id := a.s.ids.get(caller)
 	req := policy.Request{Principal: &id.p, Action: "sts:AssumeRole", Resource: roleARN}
 	return policy.Authorize(&policy.AuthzInput{Request: &req, KeyPolicy: trust, KeyAccount: accountOfARN(roleARN), Identity: id.policies}).Allowed, nil

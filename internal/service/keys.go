@@ -105,8 +105,10 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		id = "mrk-" + strings.ReplaceAll(newKeyID(), "-", "")
 	}
 	policy := DefaultKeyPolicy(c.Account)
+	var bound store.Principals
 	if in.Policy != nil {
-		if _, err := s.checkKeyPolicy(ctx, c, *in.Policy, c.Account, KeyARN(c.Region, c.Account, id), in.BypassPolicyLockoutSafetyCheck); err != nil {
+		var err error
+		if bound, err = s.checkKeyPolicy(ctx, c, *in.Policy, c.Account, KeyARN(c.Region, c.Account, id), in.BypassPolicyLockoutSafetyCheck); err != nil {
 			return nil, err
 		}
 		policy = *in.Policy
@@ -126,6 +128,8 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *CreateKeyInput) 
 		MultiRegion: in.MultiRegion,
 		Policy:      policy,
 		Tags:        tags,
+
+		PolicyPrincipals: bound,
 	}
 	var materials []store.KeyMaterial
 	if origin == OriginExternal {

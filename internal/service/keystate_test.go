@@ -254,7 +254,7 @@ var ksOps = map[string]func(e *ksEnv) error{
 		return err
 	},
 	"CreateGrant": func(e *ksEnv) error {
-		_, err := e.svc.CreateGrant(e.ctx, caller(), &CreateGrantInput{KeyId: &e.id, GranteePrincipal: ptr("arn:aws:iam::111122223333:user/g"), Operations: []string{"DescribeKey"}})
+		_, err := e.svc.CreateGrant(e.ctx, caller(), &CreateGrantInput{KeyId: &e.id, GranteePrincipal: ptr("arn:aws:iam::111122223333:root"), Operations: []string{"DescribeKey"}})
 		return err
 	},
 	"ListGrants": func(e *ksEnv) error {

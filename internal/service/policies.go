@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"maps"
 	"strings"
 
 	"github.com/trentkms/trent/internal/iam"
@@ -69,10 +70,12 @@ func checkPolicyName(name *string) error {
 	return nil
 }
 
-// checkKeyPolicy validates a key policy for the key arn and, unless bypass,
-// applies AWS's lockout safety check: the caller must still be allowed to
-// change the policy afterwards.
-func (s *Service) checkKeyPolicy(ctx context.Context, c *Caller, doc, keyAccount, arn string, bypass bool) (*policy.Policy, error) {
+// checkKeyPolicy validates a key policy for the key arn, binds the
+// principals it names to their unique IDs (store.Principals) and, unless
+// bypass, applies AWS's lockout safety check: the caller must still be
+// allowed to change the policy afterwards. It returns the bindings to
+// store with the policy.
+func (s *Service) checkKeyPolicy(ctx context.Context, c *Caller, doc, keyAccount, arn string, bypass bool) (store.Principals, error) {
 	if len(doc) > maxPolicyBytes {
 		return nil, errorf(KindLimitExceeded, "Policy document exceeds the maximum size of %d bytes.", maxPolicyBytes)
 	}
@@ -84,21 +87,25 @@ func (s *Service) checkKeyPolicy(ctx context.Context, c *Caller, doc, keyAccount
 	if err != nil {
 		return nil, errorf(KindMalformedPolicy, "%v", err)
 	}
-	if err := s.checkPrincipals(ctx, p); err != nil {
+	bound, err := s.checkPrincipals(ctx, p)
+	if err != nil {
 		return nil, err
 	}
 	if bypass {
-		return p, nil
+		return bound, nil
 	}
 	id := s.identity(c)
 	req := policy.Request{Principal: &id.p, Action: "kms:PutKeyPolicy", Resource: arn, Context: c}
-	if !policy.Authorize(&policy.AuthzInput{Request: &req, KeyPolicy: p, KeyAccount: keyAccount, Identity: id.policies}).Allowed {
+	if !policy.Authorize(&policy.AuthzInput{Request: &req, KeyPolicy: p.Bind(bound), KeyAccount: keyAccount, Identity: id.policies}).Allowed {
 		return nil, errorf(KindMalformedPolicy, "The new key policy will not allow you to update the key policy in the future.")
 	}
-	return p, nil
+	return bound, nil
 }
 
-// GetKeyPolicy returns a key's policy verbatim.
+// GetKeyPolicy returns a key's policy as it was put, but for the
+// principals it names that have been deleted since: in their place it
+// shows their unique IDs, as KMS does ("If you delete the principal, the
+// key policy shows the principal's unique ID"; iam.Gone).
 func (s *Service) GetKeyPolicy(ctx context.Context, c *Caller, in *GetKeyPolicyInput) (*GetKeyPolicyOutput, error) {
 	var v validation
 	keyIDField(&v, in.KeyId, "keyId")
@@ -113,7 +120,18 @@ func (s *Service) GetKeyPolicy(ctx context.Context, c *Caller, in *GetKeyPolicyI
 	if err := checkPolicyName(in.PolicyName); err != nil {
 		return nil, err
 	}
-	return &GetKeyPolicyOutput{Policy: k.Policy, PolicyName: defaultPolicyName}, nil
+	gone, err := iam.Gone(ctx, s.store, k.PolicyPrincipals)
+	if err != nil {
+		return nil, s.internal(ctx, "GetKeyPolicy", err)
+	}
+	doc := k.Policy
+	if gone != nil {
+		doc = policy.ShowPrincipals(doc, func(arn string) (string, bool) {
+			id, ok := gone[arn]
+			return id, ok
+		})
+	}
+	return &GetKeyPolicyOutput{Policy: doc, PolicyName: defaultPolicyName}, nil
 }
 
 // PutKeyPolicy replaces a key's policy.
@@ -131,13 +149,17 @@ func (s *Service) PutKeyPolicy(ctx context.Context, c *Caller, in *PutKeyPolicyI
 		if err := checkPolicyName(in.PolicyName); err != nil {
 			return false, err
 		}
-		if _, err := s.checkKeyPolicy(ctx, c, *in.Policy, k.Account, KeyARN(k.Region, k.Account, k.ID), bypass); err != nil {
+		bound, err := s.checkKeyPolicy(ctx, c, *in.Policy, k.Account, KeyARN(k.Region, k.Account, k.ID), bypass)
+		if err != nil {
 			return false, err
 		}
-		if k.Policy == *in.Policy {
+		// The same document put again binds its principals anew: an ARN
+		// whose principal was deleted and created again now names the
+		// new one (IAM JSON policy elements: Principal).
+		if k.Policy == *in.Policy && maps.Equal(k.PolicyPrincipals, bound) {
 			return true, nil
 		}
-		k.Policy = *in.Policy
+		k.Policy, k.PolicyPrincipals = *in.Policy, bound
 		return false, nil
 	})
 	if err != nil {
@@ -165,44 +187,40 @@ func (s *Service) ListKeyPolicies(ctx context.Context, c *Caller, in *ListKeyPol
 }
 
 // checkPrincipals refuses, as KMS does, a key policy that names a
-// principal that does not exist: an unknown account, user or role.
-func (s *Service) checkPrincipals(ctx context.Context, p *policy.Policy) error {
+// principal that does not exist: an unknown account, user or role (a
+// user or role ARN must be exactly the principal's, path included). It
+// returns the unique IDs of the users, roles and role sessions the policy
+// names, for the policy to be bound to (iam.Bind).
+func (s *Service) checkPrincipals(ctx context.Context, p *policy.Policy) (store.Principals, error) {
 	invalid := errorf(KindMalformedPolicy, "%s", policy.MsgInvalidPrincipals)
-	for _, arn := range p.PrincipalARNs() {
+	arns := p.PrincipalARNs()
+	for _, arn := range arns {
 		if strings.ContainsAny(arn, "*?") {
-			return invalid
+			return nil, invalid
 		}
-		var iamARN, stsARN bool
-		rest, iamARN := strings.CutPrefix(arn, "arn:aws:iam::")
-		if !iamARN {
-			if rest, stsARN = strings.CutPrefix(arn, "arn:aws:sts::"); !stsARN {
-				return invalid
-			}
+		if iam.Bindable(arn) {
+			continue // checked by iam.Bind below
 		}
-		acct, res, ok := strings.Cut(rest, ":")
-		if !ok || !iam.ValidAccountID(acct) {
-			return invalid
+		rest, ok := strings.CutPrefix(arn, "arn:aws:iam::")
+		acct, res, ok2 := strings.Cut(rest, ":")
+		if !ok || !ok2 || !iam.ValidAccountID(acct) || res != "root" {
+			return nil, invalid
 		}
-		var err error
-		switch {
-		case iamARN && res == "root":
-			_, err = s.store.Account(ctx, acct)
-		case iamARN && strings.HasPrefix(res, "user/"):
-			_, err = s.store.User(ctx, acct, res[strings.LastIndexByte(res, '/')+1:])
-		case iamARN && strings.HasPrefix(res, "role/"):
-			_, err = s.store.Role(ctx, acct, res[strings.LastIndexByte(res, '/')+1:])
-		case stsARN && strings.HasPrefix(res, "assumed-role/"):
-			role, _, _ := strings.Cut(strings.TrimPrefix(res, "assumed-role/"), "/")
-			_, err = s.store.Role(ctx, acct, role)
-		default:
-			return invalid
-		}
+		_, err := s.store.Account(ctx, acct)
 		if errors.Is(err, store.ErrNotFound) {
-			return invalid
+			return nil, invalid
 		}
 		if err != nil {
-			return s.internal(ctx, "check policy principals", err)
+			return nil, s.internal(ctx, "check policy principals", err)
 		}
 	}
-	return nil
+	bound, err := iam.Bind(ctx, s.store, arns)
+	var none *iam.NoSuchPrincipalError
+	if errors.As(err, &none) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, s.internal(ctx, "check policy principals", err)
+	}
+	return bound, nil
 }

@@ -45,7 +45,7 @@ type Store interface {
 	Role(ctx context.Context, account, name string) (store.Role, error)
 	CreateGrant(ctx context.Context, g store.Grant, maxPerKey int) error
 	Grants(ctx context.Context, ref store.KeyRef) ([]store.Grant, error)
-	RetirableGrants(ctx context.Context, retiring, after string, limit int) ([]store.Grant, error)
+	RetirableGrants(ctx context.Context, retiring, retiringID, after string, limit int) ([]store.Grant, error)
 	DeleteGrant(ctx context.Context, ref store.KeyRef, grantID string) error
 }
 

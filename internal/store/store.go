@@ -127,7 +127,7 @@ type Store interface {
 	// be at least 1; otherwise ListKeys returns an error.
 	ListKeys(ctx context.Context, account, region, after string, limit int) ([]Key, error)
 	// UpdateKey replaces a key's mutable fields (Description, State,
-	// DeletionDate, Policy, Tags, CurrentMaterial, RotationEnabled,
+	// DeletionDate, Policy, PolicyPrincipals, Tags, CurrentMaterial, RotationEnabled,
 	// RotationPeriodDays, NextRotation, OnDemandRotations, ExpirationModel,
 	// ValidTo, ImportedMaterialID) if k.Version matches the
 	// stored version (ErrConflict otherwise, ErrNotFound if it is gone) and
@@ -242,11 +242,12 @@ type Store interface {
 	// none (and no error) for a key without grants or an unknown key.
 	Grants(ctx context.Context, ref KeyRef) ([]Grant, error)
 	// RetirableGrants returns up to limit grants, of every account and
-	// region, whose RetiringPrincipal is retiring, ordered by account,
+	// region, whose RetiringPrincipal is retiring and whose RetiringID is
+	// retiringID ("" for an account principal), ordered by account,
 	// region, key ID and grant ID, after the cursor `after` (the
 	// GrantCursor of the last grant of the previous page, "" for the
 	// first). limit must be at least 1.
-	RetirableGrants(ctx context.Context, retiring, after string, limit int) ([]Grant, error)
+	RetirableGrants(ctx context.Context, retiring, retiringID, after string, limit int) ([]Grant, error)
 	// DeleteGrant removes one grant of a key or returns ErrNotFound, and
 	// appends a change-feed entry for the key.
 	DeleteGrant(ctx context.Context, ref KeyRef, grantID string) error
@@ -330,14 +331,17 @@ type User struct {
 
 // Role is an IAM role.
 type Role struct {
-	Account            string
-	Name               string
-	Path               string
-	ID                 string // AROA...
-	ARN                string
-	Description        string
-	TrustPolicy        string // the assume-role policy document, verbatim
-	MaxSessionDuration int    // seconds
+	Account     string
+	Name        string
+	Path        string
+	ID          string // AROA...
+	ARN         string
+	Description string
+	TrustPolicy string // the assume-role policy document, verbatim
+	// TrustPrincipals binds the IAM users, roles and role sessions the
+	// trust policy names (Principals).
+	TrustPrincipals    Principals
+	MaxSessionDuration int // seconds
 	CreatedAt          time.Time
 	Tags               []Tag
 }
@@ -373,6 +377,9 @@ type Key struct {
 	DeletionDate time.Time
 	// Policy is the key policy document, verbatim.
 	Policy string
+	// PolicyPrincipals binds the IAM users, roles and role sessions the
+	// key policy names (Principals). It is written with Policy.
+	PolicyPrincipals Principals
 	// Tags in the order they were first added.
 	Tags []Tag
 	// CurrentMaterial is the material version new encryptions use.
@@ -401,6 +408,15 @@ type Key struct {
 
 // Ref returns the key's reference.
 func (k *Key) Ref() KeyRef { return KeyRef{Account: k.Account, Region: k.Region, ID: k.ID} }
+
+// Principals binds the principal ARNs a policy names, as it writes them,
+// to the unique IDs of the principals they named when the policy was put:
+// AIDA... for an IAM user, AROA... for a role and for a session of a role
+// (arn:aws:sts::ACCT:assumed-role/ROLE/SESSION). Account principals and
+// wildcards are never bound, and an ARN that the map lacks names no one.
+// A principal deleted and created again under the same name has a new
+// unique ID, so it is not the principal the policy names.
+type Principals map[string]string
 
 // Tag is a KMS resource tag.
 type Tag struct {
@@ -462,8 +478,13 @@ type Grant struct {
 	// Name makes CreateGrant idempotent when set.
 	Name             string
 	GranteePrincipal string
+	// GranteeID is the unique ID GranteePrincipal named when the grant
+	// was made (Principals): "" for an account principal.
+	GranteeID string
 	// RetiringPrincipal may retire the grant ("" for none).
 	RetiringPrincipal string
+	// RetiringID is RetiringPrincipal's unique ID, as GranteeID.
+	RetiringID string
 	// IssuingAccount is arn:aws:iam::<account>:root of the creator.
 	IssuingAccount string
 	Operations     []string

@@ -154,8 +154,10 @@ func (f *fixture) start(t *testing.T) *harness.Server {
 // data: the audit log verifies against the head the release printed, both
 // ciphertexts decrypt, the signature verifies, the grant is listed, the
 // key policy still lets the contractor use the key, the key in the second
-// region is there, and the audit log verifies again after the upgrade
-// (with the head as a prefix of the longer chain).
+// region is there, the release's key policy, grant and trust policy are
+// bound to the contractor that existed (recreateContractor: one created
+// again is refused by each), and the audit log verifies again after the
+// upgrade (with the head as a prefix of the longer chain).
 func TestPreviousReleaseOpens(t *testing.T) {
 	for _, engine := range []string{"sqlite", "pg"} {
 		t.Run(engine, func(t *testing.T) {

@@ -10,14 +10,14 @@ import (
 	"github.com/trentkms/trent/internal/store"
 )
 
-const grantCols = `account, region, key_id, id, name, grantee, retiring, issuing_account, operations, constraints, created_at`
+const grantCols = `account, region, key_id, id, name, grantee, retiring, issuing_account, operations, constraints, created_at, grantee_id, retiring_id`
 
 func scanGrant(sc scanner) (store.Grant, error) {
 	var g store.Grant
 	var ops, cons string
 	var created int64
 	if err := sc.Scan(&g.Account, &g.Region, &g.KeyID, &g.ID, &g.Name, &g.GranteePrincipal, &g.RetiringPrincipal,
-		&g.IssuingAccount, &ops, &cons, &created); err != nil {
+		&g.IssuingAccount, &ops, &cons, &created, &g.GranteeID, &g.RetiringID); err != nil {
 		return g, err
 	}
 	if err := json.Unmarshal([]byte(ops), &g.Operations); err != nil {
@@ -60,9 +60,9 @@ func (s *DB) CreateGrant(ctx context.Context, g store.Grant, maxPerKey int) erro
 				return store.ErrLimitExceeded
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO grants (`+grantCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			g.Account, g.Region, g.KeyID, g.ID, g.Name, g.GranteePrincipal, g.RetiringPrincipal, g.IssuingAccount,
-			string(ops), string(cons), nanos(g.CreatedAt))
+			string(ops), string(cons), nanos(g.CreatedAt), g.GranteeID, g.RetiringID)
 		if err != nil {
 			return fmt.Errorf("insert grant %s: %w", g.ID, s.mapInsertErr(err))
 		}
@@ -77,7 +77,7 @@ func (s *DB) Grants(ctx context.Context, ref store.KeyRef) ([]store.Grant, error
 }
 
 // RetirableGrants implements store.Store.
-func (s *DB) RetirableGrants(ctx context.Context, retiring, after string, limit int) ([]store.Grant, error) {
+func (s *DB) RetirableGrants(ctx context.Context, retiring, retiringID, after string, limit int) ([]store.Grant, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
@@ -91,10 +91,10 @@ func (s *DB) RetirableGrants(ctx context.Context, retiring, after string, limit 
 	}
 	// Row-value comparison spelt out: both engines compare text bytewise
 	// (COLLATE "C" on PostgreSQL).
-	return queryAll(ctx, s.db, "list retirable grants", scanGrant, `SELECT `+grantCols+` FROM grants WHERE retiring = $1 AND (
+	return queryAll(ctx, s.db, "list retirable grants", scanGrant, `SELECT `+grantCols+` FROM grants WHERE retiring = $1 AND retiring_id = $7 AND (
 			account > $2 OR (account = $2 AND (region > $3 OR (region = $3 AND (key_id > $4 OR (key_id = $4 AND id > $5))))))
 		ORDER BY account, region, key_id, id LIMIT $6`,
-		retiring, a[0], a[1], a[2], a[3], limit)
+		retiring, a[0], a[1], a[2], a[3], limit, retiringID)
 }
 
 // DeleteGrant implements store.Store.

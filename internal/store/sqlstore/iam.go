@@ -156,17 +156,20 @@ func (s *DB) DeleteUser(ctx context.Context, account, name string) error {
 	})
 }
 
-const roleCols = `account, name, path, id, arn, description, trust_policy, max_session_duration, created_at, tags`
+const roleCols = `account, name, path, id, arn, description, trust_policy, max_session_duration, created_at, tags, trust_principals`
 
 func scanRole(sc scanner) (store.Role, error) {
 	var r store.Role
 	var created, maxDur int64
-	var tags string
-	if err := sc.Scan(&r.Account, &r.Name, &r.Path, &r.ID, &r.ARN, &r.Description, &r.TrustPolicy, &maxDur, &created, &tags); err != nil {
+	var tags, principals string
+	if err := sc.Scan(&r.Account, &r.Name, &r.Path, &r.ID, &r.ARN, &r.Description, &r.TrustPolicy, &maxDur, &created, &tags, &principals); err != nil {
 		return store.Role{}, err
 	}
 	r.CreatedAt, r.MaxSessionDuration = fromNanos(created), int(maxDur)
 	var err error
+	if r.TrustPrincipals, err = decodePrincipals(principals); err != nil {
+		return store.Role{}, fmt.Errorf("decode trust principals of role %s: %w", r.Name, err)
+	}
 	r.Tags, err = decodeTags(tags, "role "+r.Name)
 	return r, err
 }
@@ -177,12 +180,16 @@ func (s *DB) CreateRole(ctx context.Context, r store.Role) error {
 	if err != nil {
 		return err
 	}
+	principals, err := encodePrincipals(r.TrustPrincipals)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.accountExists(ctx, tx, r.Account); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO iam_roles (name_key, `+roleCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-			nameKey(r.Name), r.Account, r.Name, r.Path, r.ID, r.ARN, r.Description, r.TrustPolicy, int64(r.MaxSessionDuration), nanos(r.CreatedAt), tags)
+		_, err := tx.ExecContext(ctx, `INSERT INTO iam_roles (name_key, `+roleCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			nameKey(r.Name), r.Account, r.Name, r.Path, r.ID, r.ARN, r.Description, r.TrustPolicy, int64(r.MaxSessionDuration), nanos(r.CreatedAt), tags, principals)
 		if err != nil {
 			return fmt.Errorf("insert role %s: %w", r.Name, s.mapInsertErr(err))
 		}

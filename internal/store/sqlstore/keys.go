@@ -11,17 +11,20 @@ import (
 	"github.com/trentkms/trent/internal/store"
 )
 
-const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material, rotation_enabled, rotation_period_days, next_rotation, on_demand_rotations, expiration_model, valid_to, imported_material_id`
+const keyCols = `account, region, id, version, created_at, description, key_spec, key_usage, origin, state, multi_region, deletion_date, policy, tags, current_material, rotation_enabled, rotation_period_days, next_rotation, on_demand_rotations, expiration_model, valid_to, imported_material_id, policy_principals`
 
 func scanKey(sc scanner) (store.Key, error) {
 	var k store.Key
 	var created, multi, deletion, cur, rotEnabled, rotPeriod, nextRot, onDemand, validTo int64
-	var tags string
+	var tags, principals string
 	err := sc.Scan(&k.Account, &k.Region, &k.ID, &k.Version, &created, &k.Description, &k.KeySpec, &k.KeyUsage,
 		&k.Origin, &k.State, &multi, &deletion, &k.Policy, &tags, &cur, &rotEnabled, &rotPeriod, &nextRot, &onDemand,
-		&k.ExpirationModel, &validTo, &k.ImportedMaterialID)
+		&k.ExpirationModel, &validTo, &k.ImportedMaterialID, &principals)
 	if err != nil {
 		return store.Key{}, err
+	}
+	if k.PolicyPrincipals, err = decodePrincipals(principals); err != nil {
+		return store.Key{}, fmt.Errorf("decode policy principals of key %s: %w", k.ID, err)
 	}
 	k.CreatedAt, k.MultiRegion, k.DeletionDate, k.CurrentMaterial = fromNanos(created), multi != 0, fromNanos(deletion), uint32(cur)
 	k.RotationEnabled, k.RotationPeriodDays, k.NextRotation, k.OnDemandRotations = rotEnabled != 0, int(rotPeriod), fromNanos(nextRot), int(onDemand)
@@ -51,12 +54,16 @@ func (s *DB) CreateKey(ctx context.Context, k store.Key, ms []store.KeyMaterial)
 	if err != nil {
 		return err
 	}
+	principals, err := encodePrincipals(k.PolicyPrincipals)
+	if err != nil {
+		return err
+	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO keys (`+keyCols+`) VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 			k.Account, k.Region, k.ID, nanos(k.CreatedAt), k.Description, k.KeySpec, k.KeyUsage, k.Origin, k.State,
 			b2i(k.MultiRegion), nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
 			b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations),
-			k.ExpirationModel, nanos(k.ValidTo), k.ImportedMaterialID)
+			k.ExpirationModel, nanos(k.ValidTo), k.ImportedMaterialID, principals)
 		if err != nil {
 			return fmt.Errorf("insert key %s: %w", k.ID, s.mapInsertErr(err))
 		}
@@ -124,16 +131,16 @@ func (s *DB) UpdateKey(ctx context.Context, k store.Key) (store.Key, error) {
 }
 
 // updateKey is the compare-and-swap write of a key (writeKey).
-func (s *DB) updateKey(ctx context.Context, tx *sql.Tx, k store.Key, tags string) (store.Key, error) {
+func (s *DB) updateKey(ctx context.Context, tx *sql.Tx, k store.Key, tags, principals string) (store.Key, error) {
 	out, err := scanKey(tx.QueryRowContext(ctx, `UPDATE keys
 		SET version = version + 1, description = $1, state = $2, deletion_date = $3, policy = $4, tags = $5, current_material = $6,
 			rotation_enabled = $7, rotation_period_days = $8, next_rotation = $9, on_demand_rotations = $10,
-			expiration_model = $11, valid_to = $12, imported_material_id = $13
-		WHERE account = $14 AND region = $15 AND id = $16 AND version = $17
+			expiration_model = $11, valid_to = $12, imported_material_id = $13, policy_principals = $14
+		WHERE account = $15 AND region = $16 AND id = $17 AND version = $18
 		RETURNING `+keyCols,
 		k.Description, k.State, nanos(k.DeletionDate), k.Policy, tags, int64(k.CurrentMaterial),
 		b2i(k.RotationEnabled), int64(k.RotationPeriodDays), nanos(k.NextRotation), int64(k.OnDemandRotations),
-		k.ExpirationModel, nanos(k.ValidTo), k.ImportedMaterialID,
+		k.ExpirationModel, nanos(k.ValidTo), k.ImportedMaterialID, principals,
 		k.Account, k.Region, k.ID, k.Version))
 	if errors.Is(err, sql.ErrNoRows) {
 		ok, err := s.keyExists(ctx, tx, k.Account, k.Region, k.ID)
@@ -278,10 +285,14 @@ func (s *DB) writeKey(ctx context.Context, k store.Key, scrub bool, fn func(tx *
 	if err != nil {
 		return store.Key{}, err
 	}
+	principals, err := encodePrincipals(k.PolicyPrincipals)
+	if err != nil {
+		return store.Key{}, err
+	}
 	var out store.Key
 	err = s.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if out, err = s.updateKey(ctx, tx, k, tags); err != nil {
+		if out, err = s.updateKey(ctx, tx, k, tags, principals); err != nil {
 			return err
 		}
 		if fn != nil {

@@ -12,8 +12,9 @@ import (
 
 // migrations[i] brings the schema from version i to i+1. Each is a list of
 // statements separated by ";" in which {{text}} and {{blob}} stand for the
-// dialect's column types. Published migrations are never edited; a change
-// is a new entry.
+// dialect's column types; a statement "{{go:NAME}}" runs goSteps[NAME] in
+// the migration's transaction, for a change of data that SQL cannot
+// express. Published migrations are never edited; a change is a new entry.
 var migrations = []string{
 	`CREATE TABLE domain (
 		id INTEGER PRIMARY KEY,
@@ -225,6 +226,17 @@ var migrations = []string{
 	// Batch rows (audit.EncodeBatch): on SQLite an append of several
 	// events is one row holding n of them, seq being the last one's.
 	`ALTER TABLE audit_events ADD COLUMN n INTEGER NOT NULL DEFAULT 1;`,
+	// Principals bound to their unique IDs (store.Principals): key
+	// policies and role trust policies keep the unique ID of each user,
+	// role and role session they name, grants those of their grantee and
+	// retiring principal. The Go step binds what earlier releases wrote to
+	// the principals that exist now (bindPrincipals); an ARN of a principal
+	// deleted before the upgrade stays unbound and names no one.
+	`ALTER TABLE keys ADD COLUMN policy_principals {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE iam_roles ADD COLUMN trust_principals {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE grants ADD COLUMN grantee_id {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE grants ADD COLUMN retiring_id {{text}} NOT NULL DEFAULT '';
+	{{go:bind-principals}}`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
@@ -277,6 +289,16 @@ func (s *DB) migrate(ctx context.Context) error {
 		for i := v; i < len(migrations); i++ {
 			for _, stmt := range strings.Split(types.Replace(migrations[i]), ";") {
 				if strings.TrimSpace(stmt) == "" {
+					continue
+				}
+				if name, ok := strings.CutPrefix(strings.TrimSpace(stmt), "{{go:"); ok {
+					step := goSteps[strings.TrimSuffix(name, "}}")]
+					if step == nil {
+						return fmt.Errorf("migration %d: unknown step %s", i+1, stmt)
+					}
+					if err := step(ctx, tx); err != nil {
+						return fmt.Errorf("migration %d: %w", i+1, err)
+					}
 					continue
 				}
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {

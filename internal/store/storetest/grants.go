@@ -13,7 +13,9 @@ func testGrant(account, region, keyID, id string) store.Grant {
 		Account: account, Region: region, KeyID: keyID, ID: id,
 		Name:              "name-" + id,
 		GranteePrincipal:  "arn:aws:iam::" + acct2 + ":user/alice",
+		GranteeID:         "AIDAALICE0000000000",
 		RetiringPrincipal: "arn:aws:iam::" + acct2 + ":role/retirer",
+		RetiringID:        "AROARETIRER00000000",
 		IssuingAccount:    "arn:aws:iam::" + account + ":root",
 		Operations:        []string{"Encrypt", "Decrypt"},
 		Constraints:       store.GrantConstraints{EncryptionContextSubset: map[string]string{"dept": "a", "Ünï": "çødé"}},
@@ -36,7 +38,7 @@ func testCreateGrant(t *testing.T, s store.Store) {
 	g2 := testGrant(acct1, region1, "key-1", "g0")
 	g2.CreatedAt = at(11)
 	g2.Constraints = store.GrantConstraints{EncryptionContextEquals: map[string]string{"x": "y"}}
-	g2.RetiringPrincipal = ""
+	g2.RetiringPrincipal, g2.RetiringID = "", ""
 	for _, g := range []store.Grant{g1, g2} {
 		if err := s.CreateGrant(t.Context(), g, 0); err != nil {
 			t.Fatalf("CreateGrant: %v", err)
@@ -110,7 +112,7 @@ func testDeleteGrant(t *testing.T, s store.Store) {
 	if gs := grantsOf(t, s, k.Ref()); len(gs) != 0 {
 		t.Errorf("Grants of a destroyed key = %v", gs)
 	}
-	if gs, err := s.RetirableGrants(t.Context(), g.RetiringPrincipal, "", 10); err != nil || len(gs) != 0 {
+	if gs, err := s.RetirableGrants(t.Context(), g.RetiringPrincipal, g.RetiringID, "", 10); err != nil || len(gs) != 0 {
 		t.Errorf("RetirableGrants after the key was destroyed = %v, %v", gs, err)
 	}
 }
@@ -131,8 +133,15 @@ func testRetirableGrants(t *testing.T, s store.Store) {
 		}
 	}
 	other := testGrant(acct1, region1, "key-1", "c")
-	other.RetiringPrincipal = "arn:aws:iam::" + acct1 + ":root"
+	other.RetiringPrincipal, other.RetiringID = "arn:aws:iam::"+acct1+":root", ""
 	if err := s.CreateGrant(t.Context(), other, 0); err != nil {
+		t.Fatal(err)
+	}
+	// The same ARN bound to another principal (one deleted and created
+	// again under the same name) is another retiring principal.
+	recreated := testGrant(acct1, region1, "key-1", "d")
+	recreated.RetiringID = "AROARETIRER00000002"
+	if err := s.CreateGrant(t.Context(), recreated, 0); err != nil {
 		t.Fatal(err)
 	}
 	want = []store.Grant{
@@ -144,7 +153,7 @@ func testRetirableGrants(t *testing.T, s store.Store) {
 	var got []store.Grant
 	after := ""
 	for {
-		page, err := s.RetirableGrants(t.Context(), want[0].RetiringPrincipal, after, 3)
+		page, err := s.RetirableGrants(t.Context(), want[0].RetiringPrincipal, want[0].RetiringID, after, 3)
 		if err != nil {
 			t.Fatalf("RetirableGrants: %v", err)
 		}
@@ -157,7 +166,13 @@ func testRetirableGrants(t *testing.T, s store.Store) {
 	if d := diff(want, got); d != "" {
 		t.Errorf("RetirableGrants mismatch (-want +got):\n%s", d)
 	}
-	if _, err := s.RetirableGrants(t.Context(), "x", "", 0); err == nil {
+	if gs, err := s.RetirableGrants(t.Context(), other.RetiringPrincipal, "", "", 10); err != nil || len(gs) != 1 || gs[0].ID != "c" {
+		t.Errorf("RetirableGrants of the account = %v, %v; want grant c", gs, err)
+	}
+	if gs, err := s.RetirableGrants(t.Context(), recreated.RetiringPrincipal, recreated.RetiringID, "", 10); err != nil || len(gs) != 1 || gs[0].ID != "d" {
+		t.Errorf("RetirableGrants of the principal created again = %v, %v; want grant d", gs, err)
+	}
+	if _, err := s.RetirableGrants(t.Context(), "x", "", "", 0); err == nil {
 		t.Error("RetirableGrants with limit 0: no error")
 	}
 }

@@ -29,6 +29,7 @@ func testRole(account, name string) store.Role {
 		ARN:                "arn:aws:iam::" + account + ":role/" + name,
 		Description:        "a role",
 		TrustPolicy:        `{"Version":"2012-10-17","Statement":[]}`,
+		TrustPrincipals:    store.Principals{"arn:aws:iam::" + account + ":user/alice": "AIDAALICE0000000000"},
 		MaxSessionDuration: 3600,
 		CreatedAt:          at(11),
 	}

@@ -204,6 +204,7 @@ func testUpdateKey(t *testing.T, s store.Store) {
 	k.State = "PendingDeletion"
 	k.DeletionDate = at(500)
 	k.Policy = `{"changed":true}`
+	k.PolicyPrincipals = store.Principals{"arn:aws:iam::" + acct1 + ":user/alice": "AIDAALICE0000000002"}
 	k.Tags = []store.Tag{{Key: "new", Value: ""}}
 	k.CurrentMaterial = 7
 	got, err := s.UpdateKey(t.Context(), k)
@@ -224,7 +225,7 @@ func testUpdateKey(t *testing.T, s store.Store) {
 	}
 
 	// The result is the next update's input; zero values round-trip.
-	got.State, got.DeletionDate, got.Tags, got.Description = "Enabled", time.Time{}, nil, ""
+	got.State, got.DeletionDate, got.Tags, got.Description, got.PolicyPrincipals = "Enabled", time.Time{}, nil, "", nil
 	got2, err := s.UpdateKey(t.Context(), got)
 	if err != nil {
 		t.Fatalf("second UpdateKey: %v", err)

@@ -136,16 +136,20 @@ func testAccessKey(id, account string) store.AccessKey {
 
 func testKey(account, region, id string) store.Key {
 	return store.Key{
-		Account:         account,
-		Region:          region,
-		ID:              id,
-		CreatedAt:       at(3),
-		Description:     "key " + id,
-		KeySpec:         "SYMMETRIC_DEFAULT",
-		KeyUsage:        "ENCRYPT_DECRYPT",
-		Origin:          "AWS_KMS",
-		State:           "Enabled",
-		Policy:          `{"Version":"2012-10-17","Statement":[]}`,
+		Account:     account,
+		Region:      region,
+		ID:          id,
+		CreatedAt:   at(3),
+		Description: "key " + id,
+		KeySpec:     "SYMMETRIC_DEFAULT",
+		KeyUsage:    "ENCRYPT_DECRYPT",
+		Origin:      "AWS_KMS",
+		State:       "Enabled",
+		Policy:      `{"Version":"2012-10-17","Statement":[]}`,
+		PolicyPrincipals: store.Principals{
+			"arn:aws:iam::" + account + ":user/alice": "AIDAALICE0000000000",
+			"arn:aws:iam::" + account + ":role/ops":   "AROAOPS000000000000",
+		},
 		Tags:            []store.Tag{{Key: "team", Value: "blue"}, {Key: "env", Value: "prod"}},
 		CurrentMaterial: 1,
 	}
