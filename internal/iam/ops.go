@@ -156,7 +156,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *Principal, in CreateUs
 	}
 	path := normPath(in.Path)
 	u := store.User{Account: caller.Account, Name: in.UserName, Path: path, ID: id,
-		ARN: "arn:aws:iam::" + caller.Account + ":user" + path + in.UserName, CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
+		ARN: UserARN(caller.Account, path, in.UserName), CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
 	err = s.st.CreateUser(ctx, u)
 	if errors.Is(err, store.ErrExists) {
 		return store.User{}, errorf(KindEntityAlreadyExists, "User with name "+in.UserName+" already exists.")
@@ -590,7 +590,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *Principal, in CreateRo
 	}
 	path := normPath(in.Path)
 	r := store.Role{Account: caller.Account, Name: in.RoleName, Path: path, ID: id,
-		ARN:         "arn:aws:iam::" + caller.Account + ":role" + path + in.RoleName,
+		ARN:         RoleARN(caller.Account, path, in.RoleName),
 		Description: in.Description, TrustPolicy: in.AssumeRolePolicyDocument, MaxSessionDuration: maxDur,
 		CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
 	err = s.st.CreateRole(ctx, r)
