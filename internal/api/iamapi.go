@@ -141,6 +141,21 @@ func userResource(c *queryCall, name string) string {
 	return iam.UserARN(c.caller.Account, "/", name)
 }
 
+// maxItemsParam returns a List operation's MaxItems: 0 when the request
+// has none (the operation's default), else a number IAM's model allows,
+// 1 to 1000; anything else is a ValidationError.
+func maxItemsParam(c *queryCall) (int, error) {
+	v, present := c.params["MaxItems"]
+	if !present {
+		return 0, nil
+	}
+	n, ok := c.params.int("MaxItems")
+	if !ok {
+		return 0, invalidInteger("maxItems", v)
+	}
+	return n, iam.CheckMaxItems(n)
+}
+
 // Wire shapes.
 
 type xmlTag struct {
@@ -296,12 +311,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			return &userResult{User: x}, nil
 		},
 		"ListUsers": func(c *queryCall) (any, error) {
-			if err := h.authorizeIAM(c.caller, "iam:ListUsers", "arn:aws:iam::"+c.caller.Account+":user/"); err != nil {
+			max, err := maxItemsParam(c)
+			if err != nil {
 				return nil, err
 			}
-			max, ok := c.params.int("MaxItems")
-			if !ok {
-				return nil, invalidInteger("maxItems", c.params["MaxItems"])
+			if err := h.authorizeIAM(c.caller, "iam:ListUsers", "arn:aws:iam::"+c.caller.Account+":user/"); err != nil {
+				return nil, err
 			}
 			us, page, err := s.ListUsers(c.r.Context(), c.caller, c.params["PathPrefix"], c.params["Marker"], max)
 			if err != nil {
@@ -338,6 +353,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"ListAccessKeys": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
+			// MaxItems is checked but not applied: the list is short (2
+			// access keys at most; the inline policies the size quota
+			// leaves room for) and is answered whole, IsTruncated false.
+			if _, err := maxItemsParam(c); err != nil {
+				return nil, err
+			}
 			if err := h.authorizeUser(c, "iam:ListAccessKeys", name); err != nil {
 				return nil, err
 			}
@@ -387,6 +408,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"ListUserPolicies": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
+			// MaxItems is checked but not applied: the list is short (2
+			// access keys at most; the inline policies the size quota
+			// leaves room for) and is answered whole, IsTruncated false.
+			if _, err := maxItemsParam(c); err != nil {
+				return nil, err
+			}
 			if err := h.authorizeUser(c, "iam:ListUserPolicies", name); err != nil {
 				return nil, err
 			}
@@ -440,12 +467,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			return &roleResult{Role: roleXML(r)}, nil
 		},
 		"ListRoles": func(c *queryCall) (any, error) {
-			if err := h.authorizeIAM(c.caller, "iam:ListRoles", "arn:aws:iam::"+c.caller.Account+":role/"); err != nil {
+			max, err := maxItemsParam(c)
+			if err != nil {
 				return nil, err
 			}
-			max, ok := c.params.int("MaxItems")
-			if !ok {
-				return nil, invalidInteger("maxItems", c.params["MaxItems"])
+			if err := h.authorizeIAM(c.caller, "iam:ListRoles", "arn:aws:iam::"+c.caller.Account+":role/"); err != nil {
+				return nil, err
 			}
 			rs, page, err := s.ListRoles(c.r.Context(), c.caller, c.params["PathPrefix"], c.params["Marker"], max)
 			if err != nil {
@@ -487,6 +514,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"ListRolePolicies": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
+			// MaxItems is checked but not applied: the list is short (2
+			// access keys at most; the inline policies the size quota
+			// leaves room for) and is answered whole, IsTruncated false.
+			if _, err := maxItemsParam(c); err != nil {
+				return nil, err
+			}
 			if err := h.authorizeRole(c, "iam:ListRolePolicies", name); err != nil {
 				return nil, err
 			}

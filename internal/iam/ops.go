@@ -121,16 +121,27 @@ type Page struct {
 	Marker      string
 }
 
+// maxItems returns the page size of a list: n, or the default for 0 (the
+// parameter absent).
 func maxItems(n int) (int, error) {
 	if n == 0 {
 		return defaultMaxItems, nil
 	}
-	if n < 1 || n > maxItemsLimit {
-		var v validation
-		v.add(fmt.Sprint(n), "maxItems", "Member must have value between 1 and 1000")
-		return 0, v.err()
+	return n, CheckMaxItems(n)
+}
+
+// CheckMaxItems checks the value of a MaxItems parameter that the request
+// carries: IAM's API model bounds it to 1..1000 (maxItemsType), so 0 is
+// refused as AWS refuses it, with a ValidationError.
+func CheckMaxItems(n int) error {
+	var v validation
+	switch {
+	case n < 1:
+		v.add(fmt.Sprint(n), "maxItems", "Member must have value greater than or equal to 1")
+	case n > maxItemsLimit:
+		v.add(fmt.Sprint(n), "maxItems", "Member must have value less than or equal to 1000")
 	}
-	return n, nil
+	return v.err()
 }
 
 // CreateUserInput is CreateUser's request.
