@@ -18,6 +18,7 @@ import (
 
 	"github.com/trentkms/trent/internal/api"
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/policy"
 	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
 )
@@ -201,7 +202,7 @@ func runServer(ctx context.Context, args []string) error {
 		IAM:             iamSvc,
 		IAMVerifier:     iamVerifier,
 		STSVerifier:     stsVerifier,
-		AuthorizeIAM:    policies.Allowed,
+		AuthorizeIAM:    iamAuthorizer(policies),
 		AuthorizeLookup: lookupAuthorizer(policies),
 		Requests:        mx,
 		Metrics:         mx.Handler(),
@@ -329,6 +330,21 @@ func servePprof(addr string, logger *slog.Logger) error {
 		}
 	}()
 	return nil
+}
+
+// iamAuthorizer decides IAM calls by the caller's identity policies and
+// tells the API edge why it refuses one (an explicit Deny, or no Allow),
+// which AWS's AccessDenied message says.
+func iamAuthorizer(p service.IAMPolicies) func(*iam.Principal, string, string) (api.IAMDecision, error) {
+	return func(caller *iam.Principal, action, resource string) (api.IAMDecision, error) {
+		switch d := p.Decide(caller, action, resource); {
+		case d.Allowed:
+			return api.IAMAllow, nil
+		case d.Reason == policy.ReasonExplicitDenyIdentity:
+			return api.IAMExplicitDeny, nil
+		}
+		return api.IAMNoAllow, nil
+	}
 }
 
 // lookupAuthorizer lets a caller read its account's audit events through

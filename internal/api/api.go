@@ -70,9 +70,11 @@ type Config struct {
 	STSVerifier *sigv4.Verifier
 	// AuthorizeIAM decides IAM calls by principals other than the account
 	// root (the integrator wires the policy engine here): whether caller's
-	// identity policies allow action (e.g. "iam:CreateUser") on resource.
-	// Nil: only the root may call IAM.
-	AuthorizeIAM func(caller *iam.Principal, action, resource string) (bool, error)
+	// identity policies allow action (e.g. "iam:CreateUser") on resource
+	// (the ARN of the user or role, with its path), and if not, whether an
+	// explicit Deny or the lack of an Allow refuses it. Nil: only the root
+	// may call IAM.
+	AuthorizeIAM func(caller *iam.Principal, action, resource string) (IAMDecision, error)
 
 	// Requests, when non-nil, is told the outcome of every API request
 	// (metrics). Metrics, when non-nil, is served at GET /metrics without
@@ -99,7 +101,7 @@ type Handler struct {
 	stsVerifier *sigv4.Verifier
 	iamRoutes   map[string]queryOp
 	stsRoutes   map[string]queryOp
-	authorize   func(caller *iam.Principal, action, resource string) (bool, error)
+	authorize   func(caller *iam.Principal, action, resource string) (IAMDecision, error)
 
 	audit AuditWriter
 	agg   *audit.Aggregator

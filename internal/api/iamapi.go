@@ -3,11 +3,60 @@ package api
 import (
 	"encoding/xml"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/store"
 )
+
+// IAMDecision is Config.AuthorizeIAM's answer. Its zero value is invalid
+// and, as every value but IAMAllow, refuses.
+type IAMDecision int
+
+const (
+	IAMAllow        IAMDecision = iota + 1 // an identity policy allows and none denies
+	IAMNoAllow                             // no identity policy allows (an implicit deny)
+	IAMExplicitDeny                        // a Deny in an identity policy applies
+)
+
+func (d IAMDecision) String() string {
+	switch d {
+	case IAMAllow:
+		return "Allow"
+	case IAMNoAllow:
+		return "NoAllow"
+	case IAMExplicitDeny:
+		return "ExplicitDeny"
+	}
+	return "IAMDecision(" + strconv.Itoa(int(d)) + ")"
+}
+
+// decideIAM asks Config.AuthorizeIAM; without it nobody is allowed (the
+// root does not ask).
+func (h *Handler) decideIAM(caller *iam.Principal, action, resource string) (IAMDecision, error) {
+	if h.authorize == nil {
+		return IAMNoAllow, nil
+	}
+	return h.authorize(caller, action, resource)
+}
+
+// iamDenied is IAM's AccessDenied for a refusal of action on resource, in
+// AWS's words for its cause (IAM User Guide, "Troubleshooting access
+// denied error messages"): "with an explicit deny in an identity-based
+// policy" when a Deny applies, "because no identity-based policy allows
+// the ACTION action" otherwise. The resource is always an ARN, the form
+// that guide documents (AWS's IAM has also been seen to write a user or
+// role as "user NAME").
+func iamDenied(caller *iam.Principal, action, resource string, d IAMDecision) error {
+	msg := "User: " + caller.ARN + " is not authorized to perform: " + action + " on resource: " + resource
+	if d == IAMExplicitDeny {
+		msg += " with an explicit deny in an identity-based policy"
+	} else {
+		msg += " because no identity-based policy allows the " + action + " action"
+	}
+	return &iam.Error{Kind: iam.KindAccessDenied, Message: msg}
+}
 
 // authorizeIAM decides whether caller may perform the IAM action (e.g.
 // "iam:CreateUser") on resource (an ARN). The account root may do anything
@@ -15,22 +64,73 @@ import (
 // hook for the policy engine's evaluation of the caller's identity
 // policies — to say yes; without it only the root may call IAM.
 func (h *Handler) authorizeIAM(caller *iam.Principal, action, resource string) error {
+	return h.authorizeIAMNamed(caller, action, resource, resource)
+}
+
+// authorizeIAMNamed decides action on resource, the ARN of the user or
+// role a request names, path included, where plain is the ARN the name
+// has without a path (what a name that names nobody is decided on, see
+// iam.Service.UserResource). The decision is resource's alone. A refusal
+// names resource and its cause, unless plain would have been refused too:
+// then it is plain's refusal, word for word the answer for a principal of
+// that name that does not exist, so that a caller who may not act on a
+// name learns from the error neither whether a principal of that name
+// exists nor its path. (A caller refused only because of the path, one
+// allowed on plain, could tell anyway: it gets AccessDenied where an
+// unknown name gets NoSuchEntity, as in AWS.)
+func (h *Handler) authorizeIAMNamed(caller *iam.Principal, action, resource, plain string) error {
 	if caller.Type == iam.TypeRoot {
 		return nil
 	}
-	if h.authorize != nil {
-		ok, err := h.authorize(caller, action, resource)
+	d, err := h.decideIAM(caller, action, resource)
+	if err != nil || d == IAMAllow {
+		return err
+	}
+	if plain != resource {
+		pd, err := h.decideIAM(caller, action, plain)
 		if err != nil {
 			return err
 		}
-		if ok {
-			return nil
+		if pd != IAMAllow {
+			d, resource = pd, plain
 		}
 	}
-	return &iam.Error{Kind: iam.KindAccessDenied, Message: "User: " + caller.ARN + " is not authorized to perform: " + action +
-		" on resource: " + resource + " because no identity-based policy allows the " + action + " action"}
+	return iamDenied(caller, action, resource, d)
 }
 
+// authorizeUser decides action on the user name (the calling user itself
+// when name is ""), under the user's ARN with its path: the handler looks
+// the user up before it authorizes, so that a policy on a path (say a
+// Deny on user/admin/*) governs every operation on the users under it.
+func (h *Handler) authorizeUser(c *queryCall, action, name string) error {
+	if c.caller.Type == iam.TypeRoot {
+		return nil // no lookup: the root may do anything in its account
+	}
+	if name == "" {
+		return h.authorizeIAM(c.caller, action, userResource(c, name))
+	}
+	res, err := h.iamSvc.UserResource(c.r.Context(), c.caller, name)
+	if err != nil {
+		return err
+	}
+	return h.authorizeIAMNamed(c.caller, action, res, iam.UserARN(c.caller.Account, "/", name))
+}
+
+// authorizeRole is authorizeUser for the role name.
+func (h *Handler) authorizeRole(c *queryCall, action, name string) error {
+	if c.caller.Type == iam.TypeRoot {
+		return nil
+	}
+	res, err := h.iamSvc.RoleResource(c.r.Context(), c.caller, name)
+	if err != nil {
+		return err
+	}
+	return h.authorizeIAMNamed(c.caller, action, res, iam.RoleARN(c.caller.Account, "/", name))
+}
+
+// userResource is the resource of an operation on the calling user's own
+// identity (no UserName): the caller's ARN for a user; for anyone else,
+// whom the operation then refuses for want of a name, every user.
 func userResource(c *queryCall, name string) string {
 	if name == "" {
 		if c.caller.Type == iam.TypeUser {
@@ -38,11 +138,22 @@ func userResource(c *queryCall, name string) string {
 		}
 		name = "*"
 	}
-	return "arn:aws:iam::" + c.caller.Account + ":user/" + name
+	return iam.UserARN(c.caller.Account, "/", name)
 }
 
-func roleResource(c *queryCall, name string) string {
-	return "arn:aws:iam::" + c.caller.Account + ":role/" + name
+// maxItemsParam returns a List operation's MaxItems: 0 when the request
+// has none (the operation's default), else a number IAM's model allows,
+// 1 to 1000; anything else is a ValidationError.
+func maxItemsParam(c *queryCall) (int, error) {
+	v, present := c.params["MaxItems"]
+	if !present {
+		return 0, nil
+	}
+	n, ok := c.params.int("MaxItems")
+	if !ok {
+		return 0, invalidInteger("maxItems", v)
+	}
+	return n, iam.CheckMaxItems(n)
 }
 
 // Wire shapes.
@@ -172,7 +283,8 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 	return map[string]queryOp{
 		"CreateUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:CreateUser", userResource(c, name)); err != nil {
+			// The new user's ARN, from the Path it will have.
+			if err := h.authorizeIAM(c.caller, "iam:CreateUser", iam.UserARN(c.caller.Account, c.params["Path"], name)); err != nil {
 				return nil, err
 			}
 			u, err := s.CreateUser(c.r.Context(), c.caller, iam.CreateUserInput{UserName: name, Path: c.params["Path"], Tags: c.params.tags()})
@@ -184,7 +296,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		"GetUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
 			if name != "" || c.caller.Type != iam.TypeUser { // anyone may describe themselves
-				if err := h.authorizeIAM(c.caller, "iam:GetUser", userResource(c, name)); err != nil {
+				if err := h.authorizeUser(c, "iam:GetUser", name); err != nil {
 					return nil, err
 				}
 			}
@@ -199,12 +311,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			return &userResult{User: x}, nil
 		},
 		"ListUsers": func(c *queryCall) (any, error) {
-			if err := h.authorizeIAM(c.caller, "iam:ListUsers", "arn:aws:iam::"+c.caller.Account+":user/"); err != nil {
+			max, err := maxItemsParam(c)
+			if err != nil {
 				return nil, err
 			}
-			max, ok := c.params.int("MaxItems")
-			if !ok {
-				return nil, invalidInteger("maxItems", c.params["MaxItems"])
+			if err := h.authorizeIAM(c.caller, "iam:ListUsers", "arn:aws:iam::"+c.caller.Account+":user/"); err != nil {
+				return nil, err
 			}
 			us, page, err := s.ListUsers(c.r.Context(), c.caller, c.params["PathPrefix"], c.params["Marker"], max)
 			if err != nil {
@@ -220,14 +332,14 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:DeleteUser", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:DeleteUser", name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteUser(c.r.Context(), c.caller, name)
 		},
 		"CreateAccessKey": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:CreateAccessKey", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:CreateAccessKey", name); err != nil {
 				return nil, err
 			}
 			k, secret, err := s.CreateAccessKey(c.r.Context(), c.caller, name)
@@ -241,7 +353,13 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"ListAccessKeys": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:ListAccessKeys", userResource(c, name)); err != nil {
+			// MaxItems is checked but not applied: the list is short (2
+			// access keys at most; the inline policies the size quota
+			// leaves room for) and is answered whole, IsTruncated false.
+			if _, err := maxItemsParam(c); err != nil {
+				return nil, err
+			}
+			if err := h.authorizeUser(c, "iam:ListAccessKeys", name); err != nil {
 				return nil, err
 			}
 			ks, err := s.ListAccessKeys(c.r.Context(), c.caller, name)
@@ -257,28 +375,28 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"UpdateAccessKey": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:UpdateAccessKey", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:UpdateAccessKey", name); err != nil {
 				return nil, err
 			}
 			return nil, s.UpdateAccessKey(c.r.Context(), c.caller, name, c.params["AccessKeyId"], c.params["Status"])
 		},
 		"DeleteAccessKey": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:DeleteAccessKey", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:DeleteAccessKey", name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteAccessKey(c.r.Context(), c.caller, name, c.params["AccessKeyId"])
 		},
 		"PutUserPolicy": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:PutUserPolicy", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:PutUserPolicy", name); err != nil {
 				return nil, err
 			}
 			return nil, s.PutUserPolicy(c.r.Context(), c.caller, name, c.params["PolicyName"], c.params["PolicyDocument"])
 		},
 		"GetUserPolicy": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:GetUserPolicy", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:GetUserPolicy", name); err != nil {
 				return nil, err
 			}
 			p, err := s.GetUserPolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
@@ -290,7 +408,13 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"ListUserPolicies": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:ListUserPolicies", userResource(c, name)); err != nil {
+			// MaxItems is checked but not applied: the list is short (2
+			// access keys at most; the inline policies the size quota
+			// leaves room for) and is answered whole, IsTruncated false.
+			if _, err := maxItemsParam(c); err != nil {
+				return nil, err
+			}
+			if err := h.authorizeUser(c, "iam:ListUserPolicies", name); err != nil {
 				return nil, err
 			}
 			names, err := s.ListUserPolicies(c.r.Context(), c.caller, name)
@@ -301,21 +425,22 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteUserPolicy": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:DeleteUserPolicy", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:DeleteUserPolicy", name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteUserPolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
 		},
 		"TagUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeIAM(c.caller, "iam:TagUser", userResource(c, name)); err != nil {
+			if err := h.authorizeUser(c, "iam:TagUser", name); err != nil {
 				return nil, err
 			}
 			return nil, s.TagUser(c.r.Context(), c.caller, name, c.params.tags())
 		},
 		"CreateRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:CreateRole", roleResource(c, name)); err != nil {
+			// The new role's ARN, from the Path it will have.
+			if err := h.authorizeIAM(c.caller, "iam:CreateRole", iam.RoleARN(c.caller.Account, c.params["Path"], name)); err != nil {
 				return nil, err
 			}
 			max, ok := c.params.int("MaxSessionDuration")
@@ -332,7 +457,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"GetRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:GetRole", roleResource(c, name)); err != nil {
+			if err := h.authorizeRole(c, "iam:GetRole", name); err != nil {
 				return nil, err
 			}
 			r, err := s.GetRole(c.r.Context(), c.caller, name)
@@ -342,12 +467,12 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			return &roleResult{Role: roleXML(r)}, nil
 		},
 		"ListRoles": func(c *queryCall) (any, error) {
-			if err := h.authorizeIAM(c.caller, "iam:ListRoles", "arn:aws:iam::"+c.caller.Account+":role/"); err != nil {
+			max, err := maxItemsParam(c)
+			if err != nil {
 				return nil, err
 			}
-			max, ok := c.params.int("MaxItems")
-			if !ok {
-				return nil, invalidInteger("maxItems", c.params["MaxItems"])
+			if err := h.authorizeIAM(c.caller, "iam:ListRoles", "arn:aws:iam::"+c.caller.Account+":role/"); err != nil {
+				return nil, err
 			}
 			rs, page, err := s.ListRoles(c.r.Context(), c.caller, c.params["PathPrefix"], c.params["Marker"], max)
 			if err != nil {
@@ -363,21 +488,21 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:DeleteRole", roleResource(c, name)); err != nil {
+			if err := h.authorizeRole(c, "iam:DeleteRole", name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteRole(c.r.Context(), c.caller, name)
 		},
 		"PutRolePolicy": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:PutRolePolicy", roleResource(c, name)); err != nil {
+			if err := h.authorizeRole(c, "iam:PutRolePolicy", name); err != nil {
 				return nil, err
 			}
 			return nil, s.PutRolePolicy(c.r.Context(), c.caller, name, c.params["PolicyName"], c.params["PolicyDocument"])
 		},
 		"GetRolePolicy": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:GetRolePolicy", roleResource(c, name)); err != nil {
+			if err := h.authorizeRole(c, "iam:GetRolePolicy", name); err != nil {
 				return nil, err
 			}
 			p, err := s.GetRolePolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
@@ -389,7 +514,13 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"ListRolePolicies": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:ListRolePolicies", roleResource(c, name)); err != nil {
+			// MaxItems is checked but not applied: the list is short (2
+			// access keys at most; the inline policies the size quota
+			// leaves room for) and is answered whole, IsTruncated false.
+			if _, err := maxItemsParam(c); err != nil {
+				return nil, err
+			}
+			if err := h.authorizeRole(c, "iam:ListRolePolicies", name); err != nil {
 				return nil, err
 			}
 			names, err := s.ListRolePolicies(c.r.Context(), c.caller, name)
@@ -400,14 +531,14 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteRolePolicy": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:DeleteRolePolicy", roleResource(c, name)); err != nil {
+			if err := h.authorizeRole(c, "iam:DeleteRolePolicy", name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteRolePolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
 		},
 		"TagRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeIAM(c.caller, "iam:TagRole", roleResource(c, name)); err != nil {
+			if err := h.authorizeRole(c, "iam:TagRole", name); err != nil {
 				return nil, err
 			}
 			return nil, s.TagRole(c.r.Context(), c.caller, name, c.params.tags())

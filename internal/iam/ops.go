@@ -126,16 +126,27 @@ type Page struct {
 	Marker      string
 }
 
+// maxItems returns the page size of a list: n, or the default for 0 (the
+// parameter absent).
 func maxItems(n int) (int, error) {
 	if n == 0 {
 		return defaultMaxItems, nil
 	}
-	if n < 1 || n > maxItemsLimit {
-		var v validation
-		v.add(fmt.Sprint(n), "maxItems", "Member must have value between 1 and 1000")
-		return 0, v.err()
+	return n, CheckMaxItems(n)
+}
+
+// CheckMaxItems checks the value of a MaxItems parameter that the request
+// carries: IAM's API model bounds it to 1..1000 (maxItemsType), so 0 is
+// refused as AWS refuses it, with a ValidationError.
+func CheckMaxItems(n int) error {
+	var v validation
+	switch {
+	case n < 1:
+		v.add(fmt.Sprint(n), "maxItems", "Member must have value greater than or equal to 1")
+	case n > maxItemsLimit:
+		v.add(fmt.Sprint(n), "maxItems", "Member must have value less than or equal to 1000")
 	}
-	return n, nil
+	return v.err()
 }
 
 // CreateUserInput is CreateUser's request.
@@ -161,7 +172,7 @@ func (s *Service) CreateUser(ctx context.Context, caller *Principal, in CreateUs
 	}
 	path := normPath(in.Path)
 	u := store.User{Account: caller.Account, Name: in.UserName, Path: path, ID: id,
-		ARN: "arn:aws:iam::" + caller.Account + ":user" + path + in.UserName, CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
+		ARN: UserARN(caller.Account, path, in.UserName), CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
 	err = s.st.CreateUser(ctx, u)
 	if errors.Is(err, store.ErrExists) {
 		return store.User{}, errorf(KindEntityAlreadyExists, "User with name "+in.UserName+" already exists.")
@@ -606,7 +617,7 @@ func (s *Service) CreateRole(ctx context.Context, caller *Principal, in CreateRo
 	}
 	path := normPath(in.Path)
 	r := store.Role{Account: caller.Account, Name: in.RoleName, Path: path, ID: id,
-		ARN:         "arn:aws:iam::" + caller.Account + ":role" + path + in.RoleName,
+		ARN:         RoleARN(caller.Account, path, in.RoleName),
 		Description: in.Description, TrustPolicy: in.AssumeRolePolicyDocument, TrustPrincipals: bound, MaxSessionDuration: maxDur,
 		CreatedAt: s.now().UTC().Truncate(time.Second), Tags: toStoreTags(in.Tags)}
 	err = s.st.CreateRole(ctx, r)

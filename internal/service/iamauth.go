@@ -60,9 +60,16 @@ func (a IAMPolicies) MayAssume(doc string, bound store.Principals, roleARN strin
 // policies (those services' resources have no resource policies here). The
 // account root is always allowed in its own account.
 func (a IAMPolicies) Allowed(caller *iam.Principal, action, resource string) (bool, error) {
+	return a.Decide(caller, action, resource).Allowed, nil
+}
+
+// Decide is Allowed with the reason: a denial's Reason is
+// policy.ReasonExplicitDenyIdentity when a Deny in an identity policy
+// applies, policy.ReasonNoIdentityAllow when no identity policy allows.
+func (a IAMPolicies) Decide(caller *iam.Principal, action, resource string) policy.Decision {
 	id := a.s.ids.get(caller)
 	req := policy.Request{Principal: &id.p, Action: action, Resource: resource}
-	return policy.Authorize(&policy.AuthzInput{Request: &req, KeyAccount: caller.Account, Identity: id.policies}).Allowed, nil
+	return policy.Authorize(&policy.AuthzInput{Request: &req, KeyAccount: caller.Account, Identity: id.policies})
 }
 
 // accountOfARN returns the account field of an ARN ("" if there is none).
