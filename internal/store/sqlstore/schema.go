@@ -225,6 +225,12 @@ var migrations = []string{
 	// Batch rows (audit.EncodeBatch): on SQLite an append of several
 	// events is one row holding n of them, seq being the last one's.
 	`ALTER TABLE audit_events ADD COLUMN n INTEGER NOT NULL DEFAULT 1;`,
+	// Installations (store.Installation): the installation ID, which the
+	// data directory's marker file repeats, and the regions served, in
+	// the domain record. '' in a database of an earlier release, until a
+	// start of this one gives it an ID and records its regions.
+	`ALTER TABLE domain ADD COLUMN installation_id {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE domain ADD COLUMN regions {{text}} NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion returns the schema version this binary writes.
