@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/trentkms/trent/internal/iam"
@@ -19,8 +20,23 @@ func runAdmin(ctx context.Context, args []string) error {
 		return runAccountCreate(ctx, args[2:])
 	case len(args) >= 2 && args[0] == "account" && args[1] == "list":
 		return runAccountList(ctx, args[2:])
+	case len(args) >= 2 && args[0] == "credentials" && args[1] == "create":
+		return runCredentialsCreate(ctx, args[2:])
 	}
-	return fmt.Errorf("unknown admin command; want: backup, account create, account list")
+	return fmt.Errorf("unknown admin command; want: backup, account create, account list, credentials create")
+}
+
+// openAdminNode opens an initialised data directory for an admin command
+// and prints the permission check's warnings on standard error.
+func openAdminNode(ctx context.Context, d *dataFlags) (*node, error) {
+	n, err := openNode(ctx, d, false)
+	if err != nil {
+		return nil, explainDiskFull(err, d.dataDir)
+	}
+	for _, w := range n.warnings {
+		fmt.Fprintf(os.Stderr, "trent: warning: %s\n", w)
+	}
+	return n, nil
 }
 
 // runBackup takes a consistent online backup. It needs no root key: the
@@ -54,7 +70,7 @@ func openStoreOnly(ctx context.Context, d *dataFlags) (interface {
 	Backup(context.Context, string) error
 	Close() error
 }, error) {
-	n, err := openNode(ctx, d, false)
+	n, err := openAdminNode(ctx, d)
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +90,7 @@ func runAccountCreate(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	n, err := openNode(ctx, &d, false)
+	n, err := openAdminNode(ctx, &d)
 	if err != nil {
 		return err
 	}
@@ -115,7 +131,7 @@ func runAccountList(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	n, err := openNode(ctx, &d, false)
+	n, err := openAdminNode(ctx, &d)
 	if err != nil {
 		return err
 	}

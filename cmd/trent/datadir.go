@@ -15,6 +15,7 @@ import (
 
 	"github.com/trentkms/trent/internal/atomicfile"
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/installation"
 	"github.com/trentkms/trent/internal/keyring"
 	"github.com/trentkms/trent/internal/seal"
 	"github.com/trentkms/trent/internal/service"
@@ -31,6 +32,9 @@ type dataFlags struct {
 	accountID        string
 	storeURL         string
 	allowAsyncCommit bool
+	// firstRegions is what a first start records as the regions served
+	// (the server's --region, or its default); not a flag of its own.
+	firstRegions string
 }
 
 func (d *dataFlags) register(fs *flag.FlagSet) {
@@ -45,12 +49,15 @@ func (d *dataFlags) postgres() bool {
 	return strings.HasPrefix(d.storeURL, "postgres://") || strings.HasPrefix(d.storeURL, "postgresql://")
 }
 
-func (d *dataFlags) openStore(ctx context.Context) (*sqlstore.DB, error) {
+// openStore opens the database. With requireSchema (a data directory
+// whose first start completed), a PostgreSQL database without Trent's
+// schema is store.ErrNotInitialised and nothing is created in it.
+func (d *dataFlags) openStore(ctx context.Context, requireSchema bool) (*sqlstore.DB, error) {
 	switch {
 	case d.storeURL == "":
 		return sqlite.Open(ctx, d.dbPath())
 	case d.postgres():
-		return postgres.Open(ctx, d.storeURL, postgres.Options{AllowAsyncCommit: d.allowAsyncCommit})
+		return postgres.Open(ctx, d.storeURL, postgres.Options{AllowAsyncCommit: d.allowAsyncCommit, RequireSchema: requireSchema})
 	}
 	return nil, fmt.Errorf("--store %q: want empty (SQLite) or a postgres:// URL", redactURL(d.storeURL))
 }
@@ -73,6 +80,14 @@ func (d *dataFlags) sealPath() string {
 
 func (d *dataFlags) dbPath() string { return filepath.Join(d.dataDir, "trent.db") }
 
+// dbName names the database in messages.
+func (d *dataFlags) dbName() string {
+	if d.postgres() {
+		return redactURL(d.storeURL)
+	}
+	return d.dbPath()
+}
+
 func envOr(name, def string) string {
 	if v := os.Getenv(name); v != "" {
 		return v
@@ -87,6 +102,13 @@ type node struct {
 	keyring *keyring.Keyring
 	// bootstrapped is set when this process initialised the database.
 	bootstrapped bool
+	// dir is what the data directory said before anything was opened.
+	dir dirState
+	// domain is the domain record as unseal read it (Installation kept
+	// up to date by settleInstallation).
+	domain store.Domain
+	// warnings are what the permission check found to warn about.
+	warnings []string
 }
 
 func (n *node) Close() {
@@ -103,20 +125,40 @@ func (n *node) Close() {
 // the root key file is written (atomically) before the database refers to
 // it; the database is initialised in one transaction; the credentials file
 // is written after that transaction and the pending flag cleared after the
-// file is durable, so a restart finishes an interrupted first start.
+// file is durable, so a restart finishes an interrupted first start; the
+// installation marker is written last (by the server, writeMarker).
+//
+// Before it writes anything, openNode refuses a data directory that
+// others may write (checkPermissions), and one whose first start
+// completed but whose database is missing, empty or another
+// installation's (README, First start).
 func openNode(ctx context.Context, d *dataFlags, create bool) (*node, error) {
+	warnings, err := checkPermissions(d.dataDir)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := readDirState(d)
+	if err != nil {
+		return nil, err
+	}
+	if !d.postgres() {
+		if err := checkDatabaseFile(d, dir, create); err != nil {
+			return nil, err
+		}
+	}
 	if create {
 		if err := atomicfile.MkdirAll(d.dataDir, 0o700); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
-	} else if _, err := os.Stat(d.dbPath()); err != nil && !d.postgres() {
-		return nil, fmt.Errorf("open data directory %s: %w", d.dataDir, err)
 	}
-	st, err := d.openStore(ctx)
+	st, err := d.openStore(ctx, dir.done)
+	if errors.Is(err, store.ErrNotInitialised) && dir.done {
+		return nil, errNoInstallation(d, dir, "holds no Trent installation")
+	}
 	if err != nil {
 		return nil, err
 	}
-	n := &node{store: st}
+	n := &node{store: st, dir: dir, warnings: warnings}
 	if err := n.unseal(ctx, d, create); err != nil {
 		n.Close()
 		return nil, err
@@ -127,6 +169,9 @@ func openNode(ctx context.Context, d *dataFlags, create bool) (*node, error) {
 func (n *node) unseal(ctx context.Context, d *dataFlags, create bool) error {
 	dom, err := n.store.Domain(ctx)
 	if errors.Is(err, store.ErrNotInitialised) {
+		if n.dir.done {
+			return errNoInstallation(d, n.dir, "holds no Trent installation")
+		}
 		if !create {
 			return fmt.Errorf("the database in %s is not initialised; start the server once to create it", d.dataDir)
 		}
@@ -135,6 +180,10 @@ func (n *node) unseal(ctx context.Context, d *dataFlags, create bool) error {
 	if err != nil {
 		return err
 	}
+	if err := n.dir.checkInstallation(d, dom.Installation.ID); err != nil {
+		return err
+	}
+	n.domain = dom
 	sf, err := seal.OpenFile(d.sealPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("the database is initialised but the root key file %s is missing: restore it (or pass --seal-file); refusing to start", d.sealPath())
@@ -196,7 +245,13 @@ func (n *node) bootstrap(ctx context.Context, d *dataFlags) error {
 		kr.Close()
 		return err
 	}
-	dom := store.Domain{WrappedKey: wrapped, KeyCheck: keyring.KeyCheckValue(dk), SealType: sf.Name(), CreatedAt: now}
+	id, err := installation.NewID()
+	if err != nil {
+		kr.Close()
+		return err
+	}
+	dom := store.Domain{WrappedKey: wrapped, KeyCheck: keyring.KeyCheckValue(dk), SealType: sf.Name(), CreatedAt: now,
+		Installation: store.Installation{ID: id, Regions: d.firstRegions}}
 	err = n.store.Bootstrap(ctx, dom, store.Account{ID: account, CreatedAt: now, PendingCredentials: true}, ak)
 	kr.Close()
 	if errors.Is(err, store.ErrAlreadyInitialised) {
@@ -258,11 +313,23 @@ func (n *node) writeCredentials(ctx context.Context, account, path string) error
 		return fmt.Errorf("unwrap credentials of account %s: %w", account, err)
 	}
 	defer clear(secret)
-	content := fmt.Sprintf("# Trent administrator of account %s (%s)\n[default]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-		account, k.PrincipalARN, k.ID, secret)
-	err = atomicfile.WriteNew(path, []byte(content), 0o600)
+	content := credentialsFile(account, k.PrincipalARN, k.ID, secret)
+	defer clear(content)
+	err = atomicfile.WriteNew(path, content, 0o600)
 	if err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("write credentials file: %w", err)
 	}
 	return n.store.SetCredentialsDelivered(ctx, account)
+}
+
+// credentialsFile is the content of a credentials file (AWS
+// shared-credentials format, profile default); the caller clears it.
+func credentialsFile(account, principalARN, accessKeyID string, secret []byte) []byte {
+	head := fmt.Sprintf("# Trent administrator of account %s (%s)\n[default]\naws_access_key_id = %s\naws_secret_access_key = ",
+		account, principalARN, accessKeyID)
+	// Sized once, so that no copy of the secret is left behind by growth.
+	b := make([]byte, 0, len(head)+len(secret)+1)
+	b = append(b, head...)
+	b = append(b, secret...)
+	return append(b, '\n')
 }

@@ -4,6 +4,7 @@
 //	trent admin backup --out FILE   consistent online backup of the SQLite database
 //	trent admin account create      add an account with its own administrator
 //	trent admin account list        list accounts
+//	trent admin credentials create  break glass: a new root access key of an account
 //	trent audit head|verify|list|export  the audit log
 package main
 
@@ -22,6 +23,7 @@ commands:
   admin backup           write a consistent backup of the database
   admin account create   add an account and its administrator credentials
   admin account list     list accounts
+  admin credentials create  break glass: a new access key for an account's root, with the root key file
   audit head             print the audit chain head (SEQ:HASH) to keep elsewhere
   audit verify           check the audit chain, digests and checkpoint
   audit list             audit events as JSON lines, with filters

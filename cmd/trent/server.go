@@ -11,13 +11,12 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
-	"regexp"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/trentkms/trent/internal/api"
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/installation"
 	"github.com/trentkms/trent/internal/policy"
 	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
@@ -43,24 +42,6 @@ type serverFlags struct {
 // long (the README's propagation bound).
 const changePollInterval = 500 * time.Millisecond
 
-var regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+-\d+$`)
-
-// parseRegions turns "us-east-1,eu-west-1" or "*" into a predicate.
-func parseRegions(s string) (func(string) bool, error) {
-	if s == "*" {
-		return func(r string) bool { return len(r) <= 32 && regionRE.MatchString(r) }, nil
-	}
-	set := map[string]bool{}
-	for _, r := range strings.Split(s, ",") {
-		r = strings.TrimSpace(r)
-		if !regionRE.MatchString(r) {
-			return nil, fmt.Errorf("invalid region %q in --region %q", r, s)
-		}
-		set[r] = true
-	}
-	return func(r string) bool { return set[r] }, nil
-}
-
 // serverGCPercent is the server's GOGC unless the GOGC environment
 // variable sets one. Every request allocates a few KiB that die with it
 // (the request, its audit event, its response), so the default of 100
@@ -79,7 +60,7 @@ func runServer(ctx context.Context, args []string) error {
 	f.data.register(fs)
 	fs.StringVar(&f.data.accountID, "account-id", envOr("TRENT_ACCOUNT_ID", ""), "12-digit ID of the first account (first start only; default random)")
 	fs.StringVar(&f.listen, "listen", envOr("TRENT_LISTEN", "127.0.0.1:4599"), "listen address (env TRENT_LISTEN)")
-	fs.StringVar(&f.regions, "region", envOr("TRENT_REGION", "us-east-1"), "region(s) served: one, a comma-separated list, or * (env TRENT_REGION)")
+	fs.StringVar(&f.regions, "region", envOr("TRENT_REGION", ""), "region(s) served: one, a comma-separated list, or * (env TRENT_REGION; default: the regions the installation recorded, us-east-1 on a first start)")
 	fs.StringVar(&f.tlsCert, "tls-cert", "", "TLS certificate file (PEM)")
 	fs.StringVar(&f.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fs.BoolVar(&f.insecureListen, "insecure-listen", false, "allow plain HTTP on a non-loopback address")
@@ -95,10 +76,17 @@ func runServer(ctx context.Context, args []string) error {
 	if f.data.accountID != "" && !iam.ValidAccountID(f.data.accountID) {
 		return fmt.Errorf("--account-id %q is not 12 digits", f.data.accountID)
 	}
-	allowRegion, err := parseRegions(f.regions)
-	if err != nil {
-		return err
+	// Without --region the installation's recorded regions are served
+	// (settleInstallation).
+	explicitRegions := f.regions != ""
+	given := installation.Of(installation.DefaultRegion)
+	if explicitRegions {
+		var err error
+		if given, err = installation.ParseRegions(f.regions); err != nil {
+			return fmt.Errorf("--region: %w", err)
+		}
 	}
+	f.data.firstRegions = given.String()
 	logger, err := newLogger(os.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return err
@@ -125,16 +113,13 @@ func runServer(ctx context.Context, args []string) error {
 		return fmt.Errorf("--testing-clock is for tests and needs a loopback --listen address, not %s", ln.Addr())
 	}
 
-	n, err := openNode(ctx, &f.data, true)
+	n, serve, err := startNode(ctx, &f.data, given, explicitRegions, logger)
 	if err != nil {
 		ln.Close()
-		return err
+		return explainDiskFull(err, f.data.dataDir)
 	}
 	defer n.Close()
-	if _, err := n.deliverCredentials(ctx, &f.data); err != nil {
-		ln.Close()
-		return err
-	}
+	allowRegion := serve.Allow()
 
 	dir := iam.NewDirectory(n.store, n.keyring)
 	// The key clock (rotation, deletion); SigV4 keeps the real clock.
@@ -223,14 +208,14 @@ func runServer(ctx context.Context, args []string) error {
 		scheme = "https"
 	}
 	fmt.Printf("trent: endpoint %s://%s\n", scheme, ln.Addr())
-	fmt.Printf("trent: region %s\n", f.regions)
+	fmt.Printf("trent: region %s\n", serve)
 	for _, a := range accounts {
 		fmt.Printf("trent: account %s\n", a.ID)
 	}
 	if cred := credentialsPath(&f.data, "", true); fileExists(cred) {
 		fmt.Printf("trent: credentials %s (profile default)\n", cred)
 		fmt.Printf("trent: try: AWS_SHARED_CREDENTIALS_FILE=%s AWS_REGION=%s aws kms list-keys --endpoint-url %s://%s\n",
-			cred, strings.Split(f.regions, ",")[0], scheme, ln.Addr())
+			cred, serve.First(), scheme, ln.Addr())
 	} else {
 		fmt.Printf("trent: credentials: none in %s (the node that initialised the database wrote them)\n", f.data.dataDir)
 	}
@@ -267,6 +252,32 @@ func runServer(ctx context.Context, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// startNode opens (on a first start: creates) the data directory and
+// finishes the start-up's writes in their crash-safe order: the
+// installation's ID and regions, the credentials of an interrupted first
+// start, the installation marker last. It returns the regions to serve.
+func startNode(ctx context.Context, d *dataFlags, given installation.Regions, explicit bool, logger *slog.Logger) (*node, installation.Regions, error) {
+	n, err := openNode(ctx, d, true)
+	if err != nil {
+		return nil, installation.Regions{}, err
+	}
+	for _, w := range n.warnings {
+		logger.Warn(w)
+	}
+	serve, err := n.settleInstallation(ctx, d, given, explicit, logger)
+	if err == nil {
+		_, err = n.deliverCredentials(ctx, d)
+	}
+	if err == nil {
+		err = n.writeMarker(d)
+	}
+	if err != nil {
+		n.Close()
+		return nil, installation.Regions{}, err
+	}
+	return n, serve, nil
 }
 
 func isLoopback(a net.Addr) bool {

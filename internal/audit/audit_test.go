@@ -578,3 +578,18 @@ func TestSealAllocatesOnce(t *testing.T) {
 		t.Errorf("Decompress(stored form) = %q, %v; want the encoding", got, err)
 	}
 }
+
+func TestAdminEvent(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	ev := AdminEvent(SourceIAM, "CreateAccessKey", "111122223333", "trent admin credentials create", "id-1", at)
+	back, err := ParseEvent(ev.Marshal(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"command":"trent admin credentials create"}`
+	if back.EventType != TypeServiceEvent || back.EventSource != SourceIAM || back.UserIdentity.InvokedBy != AdminInvoker ||
+		back.UserIdentity.AccountID != "111122223333" || back.UserIdentity.ARN != "" || back.RecipientAccountID != "111122223333" ||
+		string(back.AdditionalEventData) != want || !back.EventTime.Equal(at) || back.ReadOnly {
+		t.Errorf("AdminEvent round trip: %+v", back)
+	}
+}

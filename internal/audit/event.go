@@ -378,3 +378,36 @@ func ServiceEvent(name, account, region, keyARN, eventID string, t time.Time) *E
 	ev.AddResource(account, keyARN)
 	return ev
 }
+
+// SourceIAM is the eventSource of IAM events.
+const SourceIAM = "iam.amazonaws.com"
+
+// AdminInvoker is userIdentity.invokedBy, sourceIPAddress and userAgent of
+// the events of trent admin commands.
+const AdminInvoker = "trent-admin"
+
+// AdminEvent returns the event that records a change an operator made
+// with a trent admin command, which reaches the database directly rather
+// than through the API (docs/audit.md): eventType AwsServiceEvent, since
+// no API call was made; userIdentity {accountId, invokedBy "trent-admin"},
+// since no AWS principal made it; additionalEventData {"command": command}.
+// Its region is us-east-1, where CloudTrail records IAM's global events.
+func AdminEvent(source, name, account, command, eventID string, t time.Time) *Event {
+	extra, _ := json.Marshal(map[string]string{"command": command})
+	return &Event{
+		EventVersion:        EventVersion,
+		UserIdentity:        Identity{AccountID: account, InvokedBy: AdminInvoker},
+		EventTime:           t,
+		EventSource:         source,
+		EventName:           name,
+		AWSRegion:           "us-east-1",
+		SourceIPAddress:     AdminInvoker,
+		UserAgent:           AdminInvoker,
+		AdditionalEventData: extra,
+		EventID:             eventID,
+		EventType:           TypeServiceEvent,
+		ManagementEvent:     true,
+		RecipientAccountID:  account,
+		EventCategory:       CategoryManagement,
+	}
+}

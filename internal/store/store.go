@@ -30,6 +30,14 @@ type Store interface {
 	// returns ErrAlreadyInitialised (and changes nothing) when another
 	// process got there first.
 	Bootstrap(ctx context.Context, d Domain, a Account, k AccessKey) error
+	// SetInstallation replaces the domain record's Installation with new if
+	// it still equals old (compare-and-swap): ErrConflict otherwise (read
+	// Domain again and decide again), ErrNotInitialised without a domain
+	// record.
+	SetInstallation(ctx context.Context, old, new Installation) error
+	// RegionsInUse returns, sorted bytewise, every region in which some
+	// account has at least one key or alias (keys in every state count).
+	RegionsInUse(ctx context.Context) ([]string, error)
 	// SetCredentialsDelivered clears the account's PendingCredentials flag
 	// once the credentials file is durably written; ErrNotFound if the
 	// account does not exist.
@@ -285,6 +293,24 @@ type Domain struct {
 	// SealType names the seal provider that wrapped the key ("file").
 	SealType  string
 	CreatedAt time.Time
+	// Installation identifies the installation and records the regions
+	// it serves; Bootstrap writes it, SetInstallation changes it.
+	Installation Installation
+}
+
+// Installation is what a start compares its data directory and its
+// --region flag with (README, First start).
+type Installation struct {
+	// ID names the installation. The data directory of every node keeps a
+	// copy (DATA_DIR/installation), so that a node refuses a database of
+	// another installation, or none, instead of starting a new one. ""
+	// in a database written by a release that had no installation ID,
+	// until a start of this one gives it one.
+	ID string
+	// Regions is the set of regions the installation serves, encoded by
+	// package installation ("*" or a sorted comma-separated list); "" in a
+	// database written by a release that did not record it.
+	Regions string
 }
 
 // Account is a tenant: a 12-digit AWS-style account ID.

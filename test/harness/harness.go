@@ -104,6 +104,9 @@ func buildBinary() (string, error) {
 type Options struct {
 	// Regions served; default us-east-1.
 	Regions []string
+	// OmitRegion starts the server without --region, so that it serves
+	// the regions its installation recorded (us-east-1 on a first start).
+	OmitRegion bool
 	// AccountID of the first account (--account-id); empty lets the server
 	// choose.
 	AccountID string
@@ -184,7 +187,10 @@ func StartErr(t testing.TB, opts Options) (*Server, error) {
 	if len(regions) == 0 {
 		regions = []string{"us-east-1"}
 	}
-	s.args = []string{"server", "--data-dir", s.DataDir, "--listen", "127.0.0.1:0", "--region", strings.Join(regions, ",")}
+	s.args = []string{"server", "--data-dir", s.DataDir, "--listen", "127.0.0.1:0"}
+	if !opts.OmitRegion {
+		s.args = append(s.args, "--region", strings.Join(regions, ","))
+	}
 	if opts.AccountID != "" {
 		s.args = append(s.args, "--account-id", opts.AccountID)
 	}

@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -206,5 +207,97 @@ func TestPreviousReleaseOpens(t *testing.T) {
 				t.Fatalf("trent audit verify --expect-head %s after the upgrade: exit %d\n%s%s", f.head, r.ExitCode, r.Stdout, r.Stderr)
 			}
 		})
+	}
+}
+
+// TestPreviousReleaseGetsAnInstallation: the previous release recorded no
+// installation ID and no regions. Its data directory without its database
+// is refused (its credentials file shows the first start completed). The
+// first start of this build gives the database an ID and writes the
+// marker, and adopts the regions that hold keys even when --region names
+// fewer (us-east-1 only; the fixture has keys in eu-west-1 too); from then
+// on the regions are remembered: a --region that leaves eu-west-1 out is
+// refused, a start without --region serves both, and the data directory
+// is refused with a database that is not its installation's.
+func TestPreviousReleaseGetsAnInstallation(t *testing.T) {
+	for _, engine := range []string{"sqlite", "pg"} {
+		t.Run(engine, func(t *testing.T) {
+			f := openFixture(t, engine)
+			ctx := context.Background()
+			extra := []string{}
+			if f.store != "" {
+				extra = append(extra, "--store", f.store)
+			}
+			empty := t.TempDir()
+			if f.store == "" {
+				if err := os.Rename(filepath.Join(f.dataDir, "trent.db"), filepath.Join(empty, "trent.db")); err != nil {
+					t.Fatal(err)
+				}
+				refuse(t, harness.Options{DataDir: f.dataDir}, "completed its first start", "trent.db is missing")
+				if err := os.Rename(filepath.Join(empty, "trent.db"), filepath.Join(f.dataDir, "trent.db")); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				refuse(t, harness.Options{DataDir: f.dataDir, ExtraArgs: []string{"--store", harness.NewPostgresStore(t)}},
+					"completed its first start", "holds no Trent installation")
+			}
+
+			s := harness.Start(t, harness.Options{DataDir: f.dataDir, Regions: []string{"us-east-1"}, ExtraArgs: extra})
+			if !strings.Contains(s.Stdout(), "trent: region eu-west-1,us-east-1\n") {
+				t.Errorf("stdout does not show eu-west-1 adopted:\n%s", s.Stdout())
+			}
+			if log := s.Stderr(); !strings.Contains(log, "adopted=eu-west-1") || !strings.Contains(log, "had no installation ID") {
+				t.Errorf("the log does not say what the upgrade did:\n%s", log)
+			}
+			if _, err := s.KMS(t, "eu-west-1").DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(f.ids.EU)}); err != nil {
+				t.Fatalf("DescribeKey of the eu-west-1 key after an upgrade with --region us-east-1: %v", err)
+			}
+			s.Stop(t)
+			marker, err := os.ReadFile(filepath.Join(f.dataDir, "installation"))
+			if err != nil {
+				t.Fatalf("the upgrade wrote no marker: %v", err)
+			}
+			id := strings.TrimPrefix(strings.TrimSpace(string(marker)), "trent-installation-v1\n")
+			if len(id) != 36 {
+				t.Fatalf("marker %q", marker)
+			}
+
+			refuse(t, harness.Options{DataDir: f.dataDir, Regions: []string{"us-east-1"}, ExtraArgs: extra},
+				"--region us-east-1 would stop serving eu-west-1, which holds keys")
+			s = harness.Start(t, harness.Options{DataDir: f.dataDir, OmitRegion: true, ExtraArgs: extra})
+			if _, err := s.KMS(t, "eu-west-1").DescribeKey(ctx, &kms.DescribeKeyInput{KeyId: aws.String(f.ids.EU)}); err != nil {
+				t.Fatalf("DescribeKey in eu-west-1 after a start without --region: %v", err)
+			}
+			s.Stop(t)
+
+			if f.store == "" {
+				if err := os.Rename(filepath.Join(f.dataDir, "trent.db"), filepath.Join(empty, "trent.db")); err != nil {
+					t.Fatal(err)
+				}
+				refuse(t, harness.Options{DataDir: f.dataDir}, "belongs to installation "+id, "trent.db is missing")
+			} else {
+				refuse(t, harness.Options{DataDir: f.dataDir, ExtraArgs: []string{"--store", harness.NewPostgresStore(t)}},
+					"belongs to installation "+id, "holds no Trent installation")
+			}
+		})
+	}
+}
+
+// refuse starts a server that must refuse to start, saying want.
+func refuse(t *testing.T, opts harness.Options, want ...string) {
+	t.Helper()
+	s, err := harness.StartErr(t, opts)
+	var se *harness.StartError
+	if err == nil {
+		s.Stop(t)
+		t.Fatalf("the server started; want it to refuse (%s)", strings.Join(want, "; "))
+	}
+	if !errors.As(err, &se) {
+		t.Fatalf("start: %v, want an exit before ready", err)
+	}
+	for _, w := range want {
+		if !strings.Contains(se.Stderr, w) {
+			t.Errorf("stderr lacks %q:\n%s", w, se.Stderr)
+		}
 	}
 }

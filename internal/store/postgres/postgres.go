@@ -21,6 +21,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlstore"
 )
 
@@ -36,6 +37,11 @@ type Options struct {
 	// DefaultMaxConns. It must not be 1: Open holds one connection for the
 	// migration lock while it migrates on another.
 	MaxConns int
+	// RequireSchema makes Open create nothing: a database without Trent's
+	// schema is an error wrapping store.ErrNotInitialised, and no table is
+	// made. For a node whose data directory says it belongs to an
+	// installation, which must find it and not start a new one.
+	RequireSchema bool
 }
 
 // DefaultMaxConns is the pool size when Options.MaxConns is 0.
@@ -92,7 +98,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*sqlstore.DB, error) {
 	}
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
-	s, err := open(ctx, db)
+	s, err := open(ctx, db, opts.RequireSchema)
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open postgres %s: %w", where, err)
@@ -100,9 +106,20 @@ func Open(ctx context.Context, dsn string, opts Options) (*sqlstore.DB, error) {
 	return s, nil
 }
 
-func open(ctx context.Context, db *sql.DB) (*sqlstore.DB, error) {
+func open(ctx context.Context, db *sql.DB, requireSchema bool) (*sqlstore.DB, error) {
 	if err := db.PingContext(ctx); err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if requireSchema {
+		// to_regclass resolves the name through the search_path, as the
+		// migration's CREATE TABLE would, and is NULL when it finds none.
+		var name sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_version')::text`).Scan(&name); err != nil {
+			return nil, fmt.Errorf("look for the schema: %w", err)
+		}
+		if !name.Valid {
+			return nil, fmt.Errorf("no Trent schema in this database: %w", store.ErrNotInitialised)
+		}
 	}
 	return sqlstore.Open(ctx, db, Dialect())
 }

@@ -235,3 +235,39 @@ func TestAuditConformance(t *testing.T) {
 		return open(t, newSchema(t), postgres.Options{}).(storetest.AuditStore)
 	})
 }
+
+// TestRequireSchema: with RequireSchema, Open on a database without
+// Trent's schema fails with store.ErrNotInitialised and creates no table;
+// once the schema exists it opens.
+func TestRequireSchema(t *testing.T) {
+	dsn := newSchema(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema := u.Query().Get("search_path")
+	tables := func() int {
+		var n int
+		err := admin(t, baseDSN(t)).QueryRowContext(t.Context(),
+			`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	s, err := postgres.Open(t.Context(), dsn, postgres.Options{RequireSchema: true})
+	if !errors.Is(err, store.ErrNotInitialised) {
+		if s != nil {
+			s.Close()
+		}
+		t.Fatalf("Open with RequireSchema on an empty schema: %v, want %v", err, store.ErrNotInitialised)
+	}
+	if n := tables(); n != 0 {
+		t.Fatalf("the refused Open made %d tables", n)
+	}
+	open(t, dsn, postgres.Options{}).Close()
+	if n := tables(); n == 0 {
+		t.Fatalf("a plain Open made no tables")
+	}
+	open(t, dsn, postgres.Options{RequireSchema: true})
+}

@@ -271,3 +271,20 @@ func checkpointTruncate(ctx context.Context, db *sql.DB) error {
 
 // errBusy is returned when the WAL stays in use.
 var errBusy = errors.New("log still in use by a reader")
+
+// IsDiskFull reports whether err is SQLite's SQLITE_FULL: a write found no
+// room ("database or disk is full").
+func IsDiskFull(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL
+}
+
+// IsIOError reports whether err is one of SQLite's SQLITE_IOERR codes
+// ("disk I/O error"). A write that finds no room reports one of them when
+// it is not a page of the database itself (the shared-memory index of the
+// WAL, for one); the driver keeps no operating-system error number, so
+// only the file system's free space can tell.
+func IsIOError(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_IOERR
+}

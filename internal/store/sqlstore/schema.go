@@ -237,6 +237,12 @@ var migrations = []string{
 	ALTER TABLE grants ADD COLUMN grantee_id {{text}} NOT NULL DEFAULT '';
 	ALTER TABLE grants ADD COLUMN retiring_id {{text}} NOT NULL DEFAULT '';
 	{{go:bind-principals}}`,
+	// Installations (store.Installation): the installation ID, which the
+	// data directory's marker file repeats, and the regions served, in
+	// the domain record. '' in a database of an earlier release, until a
+	// start of this one gives it an ID and records its regions.
+	`ALTER TABLE domain ADD COLUMN installation_id {{text}} NOT NULL DEFAULT '';
+	ALTER TABLE domain ADD COLUMN regions {{text}} NOT NULL DEFAULT '';`,
 }
 
 // SchemaVersion returns the schema version this binary writes.

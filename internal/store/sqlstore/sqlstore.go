@@ -13,6 +13,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -250,8 +251,8 @@ func (s *DB) Domain(ctx context.Context) (store.Domain, error) {
 	var d store.Domain
 	var created int64
 	err := s.db.QueryRowContext(ctx,
-		`SELECT wrapped_key, key_check, seal_type, created_at FROM domain WHERE id = 1`).
-		Scan(&d.WrappedKey, &d.KeyCheck, &d.SealType, &created)
+		`SELECT wrapped_key, key_check, seal_type, created_at, installation_id, regions FROM domain WHERE id = 1`).
+		Scan(&d.WrappedKey, &d.KeyCheck, &d.SealType, &created, &d.Installation.ID, &d.Installation.Regions)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Domain{}, store.ErrNotInitialised
 	}
@@ -266,8 +267,8 @@ func (s *DB) Domain(ctx context.Context) (store.Domain, error) {
 func (s *DB) Bootstrap(ctx context.Context, d store.Domain, a store.Account, k store.AccessKey) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx,
-			`INSERT INTO domain (id, wrapped_key, key_check, seal_type, created_at) VALUES (1, $1, $2, $3, $4)`,
-			d.WrappedKey, d.KeyCheck, d.SealType, nanos(d.CreatedAt))
+			`INSERT INTO domain (id, wrapped_key, key_check, seal_type, created_at, installation_id, regions) VALUES (1, $1, $2, $3, $4, $5, $6)`,
+			d.WrappedKey, d.KeyCheck, d.SealType, nanos(d.CreatedAt), d.Installation.ID, d.Installation.Regions)
 		if err != nil {
 			if s.d.IsUniqueViolation(err) {
 				return store.ErrAlreadyInitialised
@@ -292,6 +293,57 @@ func (s *DB) insertAccount(ctx context.Context, tx *sql.Tx, a store.Account, k s
 		return fmt.Errorf("insert access key %s: %w", k.ID, s.mapInsertErr(err))
 	}
 	return nil
+}
+
+// SetInstallation implements store.Store.
+func (s *DB) SetInstallation(ctx context.Context, old, new store.Installation) error {
+	return s.rawTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE domain SET installation_id = $1, regions = $2 WHERE id = 1 AND installation_id = $3 AND regions = $4`,
+			new.ID, new.Regions, old.ID, old.Regions)
+		if err != nil {
+			return fmt.Errorf("update installation: %w", err)
+		}
+		n, err := affected(res)
+		if err != nil {
+			return fmt.Errorf("update installation: %w", err)
+		}
+		if n == 1 {
+			return nil
+		}
+		var one int
+		err = tx.QueryRowContext(ctx, `SELECT 1 FROM domain WHERE id = 1`).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return store.ErrNotInitialised
+		}
+		if err != nil {
+			return fmt.Errorf("read domain: %w", err)
+		}
+		return store.ErrConflict
+	})
+}
+
+// RegionsInUse implements store.Store. It reads each table's primary key
+// (account, region, ...) once; it runs at start, not per request.
+func (s *DB) RegionsInUse(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT region FROM keys UNION SELECT DISTINCT region FROM aliases ORDER BY 1`)
+	if err != nil {
+		return nil, fmt.Errorf("regions in use: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, fmt.Errorf("regions in use: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("regions in use: %w", err)
+	}
+	sort.Strings(out) // bytewise, whatever collation the UNION's result got
+	return out, nil
 }
 
 // SetCredentialsDelivered implements store.Store.

@@ -31,6 +31,9 @@ func Run(t *testing.T, open Open) {
 		{"Domain/Bootstrap", testBootstrap},
 		{"Domain/BootstrapTwice", testBootstrapTwice},
 		{"Domain/BootstrapRace", testBootstrapRace},
+		{"Domain/SetInstallation", testSetInstallation},
+		{"Domain/SetInstallationRace", testSetInstallationRace},
+		{"Domain/RegionsInUse", testRegionsInUse},
 		{"Accounts/CreateAndGet", testCreateAccount},
 		{"Accounts/Exists", testCreateAccountExists},
 		{"Accounts/AccessKeyExists", testCreateAccountAccessKeyExists},
@@ -116,7 +119,8 @@ const (
 func at(sec int) time.Time { return base.Add(time.Duration(sec) * time.Second) }
 
 func testDomain() store.Domain {
-	return store.Domain{WrappedKey: []byte{0, 1, 2, 0xff}, KeyCheck: []byte("check"), SealType: "file", CreatedAt: at(0)}
+	return store.Domain{WrappedKey: []byte{0, 1, 2, 0xff}, KeyCheck: []byte("check"), SealType: "file", CreatedAt: at(0),
+		Installation: store.Installation{ID: "inst-1", Regions: "eu-west-1,us-east-1"}}
 }
 
 func testAccount(id string) store.Account {
