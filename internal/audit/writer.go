@@ -10,12 +10,15 @@ import (
 	"time"
 )
 
-// Appender is what the Writer needs of the store.
+// Appender is what the Writer needs of the store: appends, and what its
+// digests read and write.
 type Appender interface {
 	AppendAudit(ctx context.Context, evs []*Event) (Head, error)
 	AuditHead(ctx context.Context) (Head, error)
-	AddAuditDigest(ctx context.Context, d Digest) error
-	AuditDigests(ctx context.Context) ([]Digest, error)
+	AuditRecords(ctx context.Context, after int64, limit int) ([]Record, error)
+	AuditCheckpoint(ctx context.Context) (c Checkpoint, ok bool, err error)
+	AddAuditDigests(ctx context.Context, ds []Digest) error
+	AuditDigestTip(ctx context.Context) (d Digest, ok bool, err error)
 }
 
 // WriterConfig configures a Writer.
@@ -24,17 +27,21 @@ type WriterConfig struct {
 	Logger *slog.Logger
 	// DigestKey signs digests (keyring.AuditKey); nil writes none.
 	DigestKey []byte
-	// DigestEvery and DigestInterval: a digest is written when this many
-	// events have been appended since the last one, or this much time has
-	// passed and there are new events. Zero means 10,000 and one minute.
+	// DigestEvery and DigestInterval are the digest schedule: no digest
+	// covers more than DigestEvery events (nor more than the one before
+	// it allows), a digest is written once that many events follow the
+	// last one, and every DigestInterval while there are new events. Zero
+	// means DefaultDigestEvery and one minute.
 	DigestEvery    int64
 	DigestInterval time.Duration
 	// MaxBatch bounds the events of one transaction; zero means 2,048.
+	// With a DigestKey it is at most DigestEvery, so that a crash leaves
+	// at most twice the schedule after the last digest.
 	MaxBatch int
 	// Yields bounds how many times the writer lets other goroutines run
 	// to gather a larger batch before it commits; zero means 4.
 	Yields int
-	// Now is the clock for digests; nil means time.Now.
+	// Now is the clock for digests' times; nil means time.Now.
 	Now func() time.Time
 	// OnCommit, when non-nil, is called after each append transaction
 	// with the number of events it held, the time it took and its error
@@ -60,9 +67,7 @@ type Writer struct {
 	maxBatch        atomic.Int64
 	commitNanos     atomic.Int64
 
-	// owned by the loop goroutine
-	lastDigestSeq  int64
-	lastDigestTime time.Time
+	dg *digester // nil without DigestKey
 }
 
 type request struct {
@@ -72,20 +77,25 @@ type request struct {
 
 var requests = sync.Pool{New: func() any { return &request{done: make(chan error, 1)} }}
 
-// NewWriter starts a Writer. It reads the last digest so that digests
-// continue where they stopped.
+// NewWriter starts a Writer. With a DigestKey it first writes the
+// digests of the events that no digest covers yet (the tail a crash left,
+// or an earlier release's), or, on a log without chained digests, the
+// empty digest that starts their chain; it fails if it cannot.
 func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.DigestEvery <= 0 {
-		cfg.DigestEvery = 10000
+		cfg.DigestEvery = DefaultDigestEvery
 	}
 	if cfg.DigestInterval <= 0 {
 		cfg.DigestInterval = time.Minute
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 2048
+	}
+	if cfg.DigestKey != nil && int64(cfg.MaxBatch) > cfg.DigestEvery {
+		cfg.MaxBatch = int(cfg.DigestEvery)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -94,14 +104,13 @@ func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 		cfg.Yields = 4
 	}
 	w := &Writer{cfg: cfg, reqs: make(chan *request, 8192), quit: make(chan struct{}), done: make(chan struct{})}
-	ds, err := cfg.Store.AuditDigests(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read audit digests: %w", err)
+	if cfg.DigestKey != nil {
+		w.dg = newDigester(ctx, &cfg)
+		if _, err := w.dg.write(ctx, true); err != nil {
+			return nil, fmt.Errorf("write the audit digests of the log's tail: %w", err)
+		}
+		go w.dg.loop()
 	}
-	for _, d := range ds {
-		w.lastDigestSeq = max(w.lastDigestSeq, d.ToSeq)
-	}
-	w.lastDigestTime = cfg.Now()
 	go w.loop()
 	return w, nil
 }
@@ -159,25 +168,27 @@ func (w *Writer) Stats() Stats {
 	return Stats{Batches: w.batches.Load(), Events: w.events.Load(), MaxBatch: w.maxBatch.Load(), CommitTime: time.Duration(w.commitNanos.Load())}
 }
 
-// Close stops the writer after the events already queued are committed.
+// Close stops the writer after the events already queued are committed,
+// and then writes the digests of the events no digest covers.
 func (w *Writer) Close() {
-	w.once.Do(func() { close(w.quit) })
+	w.once.Do(func() {
+		close(w.quit)
+		<-w.done
+		if w.dg != nil {
+			w.dg.stop()
+		}
+	})
 	<-w.done
 }
 
 func (w *Writer) loop() {
 	defer close(w.done)
-	tick := time.NewTicker(w.cfg.DigestInterval)
-	defer tick.Stop()
 	batch := make([]*request, 0, w.cfg.MaxBatch)
 	evs := make([]*Event, 0, w.cfg.MaxBatch)
 	for {
 		select {
 		case r := <-w.reqs:
 			batch = append(batch[:0], r)
-		case <-tick.C:
-			w.maybeDigest(true, Head{})
-			continue
 		case <-w.quit:
 			// Commit what is queued, then refuse.
 			for {
@@ -252,66 +263,7 @@ func (w *Writer) commit(batch []*request, evs []*Event) {
 		r.done <- err
 	}
 	clear(evs)
-	if err == nil {
-		w.maybeDigest(false, head)
+	if err == nil && w.dg != nil && w.dg.isDue(head.Seq) {
+		w.dg.poke()
 	}
-}
-
-// maybeDigest writes a digest when DigestEvery events have been appended
-// since the last, or (onTick) when DigestInterval has passed and the chain
-// has grown. head is the chain head after the last commit, or zero to
-// read it.
-func (w *Writer) maybeDigest(onTick bool, head Head) {
-	if w.cfg.DigestKey == nil {
-		return
-	}
-	now := w.cfg.Now()
-	if head.Seq == 0 {
-		if !onTick || now.Sub(w.lastDigestTime) < w.cfg.DigestInterval {
-			return
-		}
-		h, err := w.cfg.Store.AuditHead(context.Background())
-		if err != nil {
-			w.cfg.Logger.Error("audit digest: read head", "err", err)
-			return
-		}
-		head = h
-	} else if head.Seq-w.lastDigestSeq < w.cfg.DigestEvery {
-		return
-	}
-	if head.Seq <= w.lastDigestSeq {
-		return
-	}
-	d := Digest{FromSeq: w.lastDigestSeq + 1, ToSeq: head.Seq, Hash: head.Hash, Time: now.UTC()}
-	d.Sign(w.cfg.DigestKey)
-	if err := w.cfg.Store.AddAuditDigest(context.Background(), d); err != nil {
-		w.cfg.Logger.Error("audit digest write failed", "err", err)
-		return
-	}
-	w.lastDigestSeq, w.lastDigestTime = head.Seq, now
-}
-
-// WriteDigest writes a digest of everything up to the current head now,
-// whatever the schedule (for shutdown and tests). It is not safe to call
-// concurrently with a running Writer's own digests; it is for stopped
-// writers and tools.
-func WriteDigest(ctx context.Context, st Appender, key []byte, now time.Time) (Digest, error) {
-	ds, err := st.AuditDigests(ctx)
-	if err != nil {
-		return Digest{}, err
-	}
-	var last int64
-	for _, d := range ds {
-		last = max(last, d.ToSeq)
-	}
-	head, err := st.AuditHead(ctx)
-	if err != nil {
-		return Digest{}, err
-	}
-	if head.Seq <= last {
-		return Digest{}, nil
-	}
-	d := Digest{FromSeq: last + 1, ToSeq: head.Seq, Hash: head.Hash, Time: now.UTC()}
-	d.Sign(key)
-	return d, st.AddAuditDigest(ctx, d)
 }
