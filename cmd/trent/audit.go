@@ -136,7 +136,8 @@ func runAuditVerify(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "trent: audit log verified: events %d..%d (%d), %d signed digests, head %s\n", from, rep.Head.Seq, rep.Events, rep.Digests, rep.Head)
 	if l := rep.LastDigest; l != nil {
-		fmt.Fprintf(out, "trent: the last digest covers events up to %d and was written at %s; events after it are not signed yet\n", l.ToSeq, l.Time.Format(time.RFC3339))
+		fmt.Fprintf(out, "trent: digests cover events up to %d (the last was written at %s); %d events after it are not signed yet\n",
+			l.ToSeq, l.Time.Format(time.RFC3339), rep.Head.Seq-l.ToSeq)
 	} else {
 		fmt.Fprintln(out, "trent: warning: no chained digest: checked as a log of an earlier release (--allow-unchained)")
 	}

@@ -26,6 +26,8 @@ type memLog struct {
 	// digestDelay slows AddAuditDigests down (outside the lock, as a
 	// round trip to a database would).
 	digestDelay time.Duration
+	// maxTail is the most events that ever followed the last digest.
+	maxTail int64
 }
 
 func (m *memLog) AppendAudit(_ context.Context, evs []*Event) (Head, error) {
@@ -43,6 +45,9 @@ func (m *memLog) AppendAudit(_ context.Context, evs []*Event) (Head, error) {
 		r := NewRecord(ev, h.Seq+1, h.Hash)
 		m.recs = append(m.recs, r)
 		h = Head{Seq: r.Seq, Hash: r.Hash}
+	}
+	if tip, ok := m.tip(); ok {
+		m.maxTail = max(m.maxTail, h.Seq-tip.ToSeq)
 	}
 	return h, nil
 }

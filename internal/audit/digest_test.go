@@ -440,17 +440,18 @@ func waitDigest(t *testing.T, m *memLog, to int64) {
 	t.Fatalf("no digest to %d", to)
 }
 
-// TestDigestsOffTheAppendPath: a slow digest write delays no Append.
+// TestDigestsOffTheAppendPath: a slow digest write delays no Append (while
+// the digests are less than half a schedule behind).
 func TestDigestsOffTheAppendPath(t *testing.T) {
 	m := &memLog{}
-	w, err := NewWriter(t.Context(), WriterConfig{Store: m, DigestKey: testKey, DigestEvery: 5, DigestInterval: time.Hour})
+	w, err := NewWriter(t.Context(), WriterConfig{Store: m, DigestKey: testKey, DigestEvery: 20, DigestInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
 	m.digestDelay = 500 * time.Millisecond
 	var slowest time.Duration
-	for i := range 20 {
+	for i := range 29 {
 		start := time.Now()
 		if err := w.Append(t.Context(), event(i)); err != nil {
 			t.Fatal(err)
@@ -460,6 +461,38 @@ func TestDigestsOffTheAppendPath(t *testing.T) {
 	if slowest > 250*time.Millisecond {
 		t.Errorf("the slowest Append took %v while digests took 500ms to write, want far less", slowest)
 	}
+}
+
+// TestWriterKeepsTailWithinSchedule: however far the digests fall behind
+// a busy writer, no more than twice the schedule ever follows the last
+// digest, which is what verification accepts after a crash.
+func TestWriterKeepsTailWithinSchedule(t *testing.T) {
+	m := &memLog{digestDelay: 5 * time.Millisecond}
+	w, err := NewWriter(t.Context(), WriterConfig{Store: m, DigestKey: testKey, DigestEvery: 6, DigestInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				if err := w.Append(context.Background(), event(g*10+i)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	w.Close()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.maxTail > TailAllowance(6) {
+		t.Errorf("%d events followed the last digest at one point, want at most %d", m.maxTail, TailAllowance(6))
+	}
+	rep, err := Verify(t.Context(), recSource(m.recs), VerifyOptions{Key: testKey, Digests: m.digests})
+	wantVerify(t, rep, err, 0)
 }
 
 // TestWritersShareOneChain: writers sharing a log (the nodes of one

@@ -35,8 +35,8 @@ type WriterConfig struct {
 	DigestEvery    int64
 	DigestInterval time.Duration
 	// MaxBatch bounds the events of one transaction; zero means 2,048.
-	// With a DigestKey it is at most DigestEvery, so that a crash leaves
-	// at most twice the schedule after the last digest.
+	// With a DigestKey a batch also holds at most half the events the
+	// next digest may cover (see waitDigests).
 	MaxBatch int
 	// Yields bounds how many times the writer lets other goroutines run
 	// to gather a larger batch before it commits; zero means 4.
@@ -68,6 +68,8 @@ type Writer struct {
 	commitNanos     atomic.Int64
 
 	dg *digester // nil without DigestKey
+
+	lastHead int64 // the head after the last commit; owned by the loop goroutine
 }
 
 type request struct {
@@ -93,9 +95,6 @@ func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	}
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 2048
-	}
-	if cfg.DigestKey != nil && int64(cfg.MaxBatch) > cfg.DigestEvery {
-		cfg.MaxBatch = int(cfg.DigestEvery)
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -211,7 +210,7 @@ func (w *Writer) loop() {
 			n := len(batch)
 			runtime.Gosched()
 			w.drain(&batch)
-			if len(batch) == n || len(batch) >= w.cfg.MaxBatch {
+			if len(batch) == n || len(batch) >= w.batchCap() {
 				break
 			}
 		}
@@ -219,9 +218,48 @@ func (w *Writer) loop() {
 	}
 }
 
-// drain adds the requests already waiting, up to MaxBatch.
+// batchCap is the most events the next batch may hold: MaxBatch, and
+// with digests half the events the next digest may cover.
+func (w *Writer) batchCap() int {
+	if w.dg == nil {
+		return w.cfg.MaxBatch
+	}
+	return int(min(int64(w.cfg.MaxBatch), max(1, w.dg.due.Load()/2)))
+}
+
+// waitDigests holds the next commit while the digests are more than half
+// a schedule behind the head (the digester runs on its own and can fall
+// behind a writer that commits batch after batch). With batches of at
+// most half a schedule, no more than twice the schedule then ever
+// follows the last digest, which is what verification accepts after a
+// crash. It waits at most digestWriteTimeout (the requests of the batch
+// time out meanwhile and fail), then commits and logs why. Under the
+// default schedule the digests are never that far behind.
+func (w *Writer) waitDigests() {
+	if w.dg == nil {
+		return
+	}
+	var deadline time.Time
+	for {
+		due := w.dg.due.Load()
+		if w.lastHead-w.dg.known.Load() < due+due/2 {
+			return
+		}
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(digestWriteTimeout)
+		} else if now.After(deadline) {
+			w.cfg.Logger.Error("audit digests are behind: appending without them", "head", w.lastHead, "last_digest", w.dg.known.Load())
+			return
+		}
+		w.dg.poke()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// drain adds the requests already waiting, up to batchCap.
 func (w *Writer) drain(batch *[]*request) {
-	for len(*batch) < w.cfg.MaxBatch {
+	for len(*batch) < w.batchCap() {
 		select {
 		case r := <-w.reqs:
 			*batch = append(*batch, r)
@@ -232,6 +270,7 @@ func (w *Writer) drain(batch *[]*request) {
 }
 
 func (w *Writer) commit(batch []*request, evs []*Event) {
+	w.waitDigests()
 	evs = evs[:0]
 	for _, r := range batch {
 		evs = append(evs, r.ev)
@@ -263,7 +302,10 @@ func (w *Writer) commit(batch []*request, evs []*Event) {
 		r.done <- err
 	}
 	clear(evs)
-	if err == nil && w.dg != nil && w.dg.isDue(head.Seq) {
-		w.dg.poke()
+	if err == nil && w.dg != nil {
+		w.lastHead = head.Seq
+		if w.dg.isDue(head.Seq) {
+			w.dg.poke()
+		}
 	}
 }

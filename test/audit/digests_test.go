@@ -66,7 +66,7 @@ func TestVerifyDetectsDigestTampering(t *testing.T) {
 		t.Fatalf("head %s: want at least 14 events", head)
 	}
 	out := mustRun(t, s, "audit", "verify", "--data-dir", s.DataDir)
-	if !strings.Contains(out, fmt.Sprintf("covers events up to %d", n)) {
+	if !strings.Contains(out, fmt.Sprintf("digests cover events up to %d ", n)) {
 		t.Errorf("verify of the intact log: %s; want its last digest at the head %d", out, n)
 	}
 	db, err := sql.Open("sqlite", filepath.Join(s.DataDir, "trent.db"))

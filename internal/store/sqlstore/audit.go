@@ -289,6 +289,10 @@ func (s *DB) AppendAudit(ctx context.Context, evs []*audit.Event) (audit.Head, e
 	if err := s.prepareAudit(ctx, len(evs)); err != nil {
 		return audit.Head{}, err
 	}
+	if s.batchRows() {
+		s.auditMu.Lock()
+		defer s.auditMu.Unlock()
+	}
 	if head, ok, err := s.appendDeferred(ctx, evs); ok {
 		return head, err
 	}
@@ -546,6 +550,10 @@ const sqlChainTip = `SELECT ` + auditDigestCols + ` FROM audit_digests WHERE pre
 func (s *DB) AddAuditDigests(ctx context.Context, ds []audit.Digest) error {
 	if len(ds) == 0 {
 		return nil
+	}
+	if s.batchRows() {
+		s.auditMu.Lock()
+		defer s.auditMu.Unlock()
 	}
 	err := s.rawTx(ctx, func(tx *sql.Tx) error {
 		if ds[0].Chained() {
