@@ -82,8 +82,8 @@ type DB struct {
 	// writes of this process: a digest write then waits for one append,
 	// rather than poll SQLite's write lock (busy_timeout) while the
 	// writer commits batch after batch.
-	auditMu sync.Mutex
-	deferred   deferredAudit
+	auditMu  sync.Mutex
+	deferred deferredAudit
 
 	stopMaintain context.CancelFunc // nil without Dialect.Maintain
 	maintained   chan struct{}      // closed when Maintain has returned
