@@ -9,6 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 
 	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/store/sqlite"
@@ -161,4 +165,26 @@ func TestVerifyDetectsDigestTampering(t *testing.T) {
 			t.Fatalf("verify of an export without the digest of 4..6: exit %d, %q", r.ExitCode, r.Stderr)
 		}
 	})
+}
+
+// TestVerifyWhileServing: `trent audit verify` of a log that a server
+// keeps appending to (and digesting every 20 events) reads one snapshot,
+// so the events appended while it reads are not held against the digests.
+func TestVerifyWhileServing(t *testing.T) {
+	s := harness.Start(t, harness.Options{AccountID: account, ExtraArgs: []string{"--audit-digest-every", "20"}})
+	c := s.KMS(t, region)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ctx.Err() == nil {
+			c.GenerateRandom(ctx, &kms.GenerateRandomInput{NumberOfBytes: aws.Int32(16)})
+		}
+	}()
+	for range 3 {
+		time.Sleep(300 * time.Millisecond)
+		mustRun(t, s, "audit", "verify", "--data-dir", s.DataDir)
+	}
+	cancel()
+	<-done
 }
