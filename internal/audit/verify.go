@@ -77,7 +77,9 @@ func (e *VerifyError) Unwrap() error { return ErrVerify }
 // covers its bytes; the query columns agree with the event; every digest's
 // MAC is valid and its hash is the chain's at its ToSeq; the chained
 // digests form one chain (checkDigestChain) that the events outgrow by at
-// most the last digest's schedule; and the chain reaches opts.ExpectHead
+// most twice the last digest's schedule (checkTail), and without one no
+// event follows what the unchained digests cover unless
+// opts.AllowUnchained; and the chain reaches opts.ExpectHead
 // and opts.StoredHead. It returns the first failure by sequence number as
 // a *VerifyError, or an I/O error.
 func Verify(ctx context.Context, src Source, opts VerifyOptions) (Report, error) {

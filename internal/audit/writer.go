@@ -259,7 +259,8 @@ func (w *Writer) waitDigests() {
 
 // drain adds the requests already waiting, up to batchCap.
 func (w *Writer) drain(batch *[]*request) {
-	for len(*batch) < w.batchCap() {
+	limit := w.batchCap()
+	for len(*batch) < limit {
 		select {
 		case r := <-w.reqs:
 			*batch = append(*batch, r)
