@@ -127,6 +127,9 @@ func runAuditVerify(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		})
 		if err != nil {
+			if rep.LastDigest == nil && errors.Is(err, audit.ErrVerify) {
+				fmt.Fprintln(out, "trent: hint: a log of an earlier release gets its first chained digest when a server of this release starts on it; --allow-unchained checks it as that release did")
+			}
 			return err
 		}
 	}
