@@ -60,14 +60,15 @@ func runAuditHead(ctx context.Context, args []string, out io.Writer) error {
 func runAuditVerify(ctx context.Context, args []string, out io.Writer) error {
 	var d dataFlags
 	var expect, file string
+	var opts audit.VerifyOptions
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	d.register(fs)
 	fs.StringVar(&expect, "expect-head", "", "SEQ:HASH printed earlier by `trent audit head` and kept elsewhere: detects events removed from the tail")
 	fs.StringVar(&file, "file", "", "verify this export (trent audit export) instead of the database; the data directory's root key checks its MACs")
+	fs.BoolVar(&opts.AllowUnchained, "allow-unchained", false, "accept a log without chained digests, written by an earlier release and not yet opened by a server of this one, and check it as that release did")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var opts audit.VerifyOptions
 	if expect != "" {
 		h, err := audit.ParseHead(expect)
 		if err != nil {
@@ -75,13 +76,13 @@ func runAuditVerify(ctx context.Context, args []string, out io.Writer) error {
 		}
 		opts.ExpectHead = &h
 	}
-	var src audit.Source
+	var rep audit.Report
 	if file != "" {
 		ex, err := readExport(file)
 		if err != nil {
 			return err
 		}
-		src, opts.Digests, opts.Checkpoint = ex, ex.digests, ex.checkpoint
+		opts.Digests, opts.Checkpoint = ex.digests, ex.checkpoint
 		// The key comes from the data directory when there is one.
 		if n, err := openNode(ctx, &d, false); err == nil {
 			key, kerr := n.keyring.AuditKey()
@@ -93,6 +94,9 @@ func runAuditVerify(ctx context.Context, args []string, out io.Writer) error {
 		} else {
 			fmt.Fprintf(out, "trent: warning: no data directory to read the root key from (%v): digest and checkpoint MACs are not checked\n", err)
 		}
+		if rep, err = audit.Verify(ctx, ex, opts); err != nil {
+			return err
+		}
 	} else {
 		n, err := openNode(ctx, &d, false)
 		if err != nil {
@@ -102,30 +106,44 @@ func runAuditVerify(ctx context.Context, args []string, out io.Writer) error {
 		if opts.Key, err = n.keyring.AuditKey(); err != nil {
 			return err
 		}
-		if opts.Digests, err = n.store.AuditDigests(ctx); err != nil {
+		// One snapshot: a live log's events appended while this reads
+		// are not held against digests written after it began.
+		err = n.store.AuditSnapshot(ctx, func(v audit.View) error {
+			var err error
+			if opts.Digests, err = v.AuditDigests(ctx); err != nil {
+				return err
+			}
+			if c, ok, err := v.AuditCheckpoint(ctx); err != nil {
+				return err
+			} else if ok {
+				opts.Checkpoint = &c
+			}
+			h, err := v.AuditHead(ctx)
+			if err != nil {
+				return err
+			}
+			opts.StoredHead = &h
+			rep, err = audit.Verify(ctx, v, opts)
 			return err
-		}
-		if c, ok, err := n.store.AuditCheckpoint(ctx); err != nil {
-			return err
-		} else if ok {
-			opts.Checkpoint = &c
-		}
-		h, err := n.store.AuditHead(ctx)
+		})
 		if err != nil {
+			if rep.LastDigest == nil && errors.Is(err, audit.ErrVerify) {
+				fmt.Fprintln(out, "trent: hint: a log of an earlier release gets its first chained digest when a server of this release starts on it; --allow-unchained checks it as that release did")
+			}
 			return err
 		}
-		opts.StoredHead = &h
-		src = n.store
-	}
-	rep, err := audit.Verify(ctx, src, opts)
-	if err != nil {
-		return err
 	}
 	from := int64(1)
 	if rep.CheckpointSeq > 0 {
 		from = rep.CheckpointSeq + 1
 	}
 	fmt.Fprintf(out, "trent: audit log verified: events %d..%d (%d), %d signed digests, head %s\n", from, rep.Head.Seq, rep.Events, rep.Digests, rep.Head)
+	if l := rep.LastDigest; l != nil {
+		fmt.Fprintf(out, "trent: digests cover events up to %d (the last was written at %s); %d events after it are not signed yet\n",
+			l.ToSeq, l.Time.Format(time.RFC3339), rep.Head.Seq-l.ToSeq)
+	} else {
+		fmt.Fprintln(out, "trent: warning: no chained digest: checked as a log of an earlier release (--allow-unchained)")
+	}
 	if rep.Unsigned {
 		fmt.Fprintln(out, "trent: warning: digest and checkpoint MACs were not checked")
 	}
@@ -191,15 +209,13 @@ func parseTimeFlag(name, s string) (time.Time, error) {
 
 // exportLine is one line of an export (JSON lines): a checkpoint first
 // when the log was pruned, then the events in order, then the digests.
+// Checkpoint and digest lines are audit.MarshalCheckpointLine's and
+// audit.MarshalDigestLine's.
 type exportLine struct {
 	Type     string          `json:"type"` // "checkpoint", "event", "digest"
 	Seq      int64           `json:"seq,omitempty"`
-	FromSeq  int64           `json:"fromSeq,omitempty"`
-	ToSeq    int64           `json:"toSeq,omitempty"`
 	PrevHash string          `json:"prevHash,omitempty"`
 	Hash     string          `json:"hash"`
-	Time     string          `json:"time,omitempty"`
-	MAC      string          `json:"mac,omitempty"`
 	Event    json.RawMessage `json:"event,omitempty"`
 }
 
@@ -222,9 +238,15 @@ func runAuditExport(ctx context.Context, args []string, out io.Writer) error {
 	defer n.Close()
 	// The export is built in memory and written with atomicfile (temporary
 	// file, fsync, rename, directory fsync): a crash leaves no partial
-	// export that could pass for a truncated log.
+	// export that could pass for a truncated log. It is read from one
+	// snapshot, so that it holds what the log held at one moment.
 	var buf bytes.Buffer
-	count, err := writeExport(ctx, n, &buf)
+	var count int64
+	err = n.store.AuditSnapshot(ctx, func(v audit.View) error {
+		var err error
+		count, err = writeExport(ctx, v, &buf)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -235,29 +257,26 @@ func runAuditExport(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-func writeExport(ctx context.Context, n *node, f io.Writer) (int64, error) {
+func writeExport(ctx context.Context, v audit.View, f io.Writer) (int64, error) {
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
-	c, ok, err := n.store.AuditCheckpoint(ctx)
+	c, ok, err := v.AuditCheckpoint(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var after int64
 	if ok {
 		after = c.Seq
-		if err := enc.Encode(exportLine{Type: "checkpoint", Seq: c.Seq, Hash: hex.EncodeToString(c.Hash), Time: c.Time.Format(time.RFC3339Nano), MAC: hex.EncodeToString(c.MAC)}); err != nil {
-			return 0, err
-		}
+		w.Write(audit.MarshalCheckpointLine(c))
+		w.WriteByte('\n')
 	}
-	// The digests are read first: any digest covers only events that
-	// exist already, so the export holds every event a digest names.
-	ds, err := n.store.AuditDigests(ctx)
+	ds, err := v.AuditDigests(ctx)
 	if err != nil {
 		return 0, err
 	}
 	var count int64
 	for {
-		recs, err := n.store.AuditRecords(ctx, after, 1000)
+		recs, err := v.AuditRecords(ctx, after, 1000)
 		if err != nil {
 			return count, err
 		}
@@ -273,9 +292,8 @@ func writeExport(ctx context.Context, n *node, f io.Writer) (int64, error) {
 		}
 	}
 	for _, d := range ds {
-		if err := enc.Encode(exportLine{Type: "digest", FromSeq: d.FromSeq, ToSeq: d.ToSeq, Hash: hex.EncodeToString(d.Hash), Time: d.Time.Format(time.RFC3339Nano), MAC: hex.EncodeToString(d.MAC)}); err != nil {
-			return count, err
-		}
+		w.Write(audit.MarshalDigestLine(d))
+		w.WriteByte('\n')
 	}
 	return count, w.Flush()
 }
@@ -312,24 +330,25 @@ func readExport(path string) (*export, error) {
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			return nil, fmt.Errorf("export %s line %d: %w", path, line, err)
 		}
-		hash, err1 := hex.DecodeString(l.Hash)
-		mac, err2 := hex.DecodeString(l.MAC)
-		prev, err3 := hex.DecodeString(l.PrevHash)
-		if err := errors.Join(err1, err2, err3); err != nil {
-			return nil, fmt.Errorf("export %s line %d: %w", path, line, err)
-		}
-		var t time.Time
-		if l.Time != "" {
-			if t, err = time.Parse(time.RFC3339Nano, l.Time); err != nil {
-				return nil, fmt.Errorf("export %s line %d: %w", path, line, err)
-			}
-		}
 		switch l.Type {
 		case "checkpoint":
-			ex.checkpoint = &audit.Checkpoint{Seq: l.Seq, Hash: hash, Time: t, MAC: mac}
+			c, err := audit.ParseCheckpointLine(sc.Bytes())
+			if err != nil {
+				return nil, fmt.Errorf("export %s line %d: %w", path, line, err)
+			}
+			ex.checkpoint = &c
 		case "digest":
-			ex.digests = append(ex.digests, audit.Digest{FromSeq: l.FromSeq, ToSeq: l.ToSeq, Hash: hash, Time: t, MAC: mac})
+			d, err := audit.ParseDigestLine(sc.Bytes())
+			if err != nil {
+				return nil, fmt.Errorf("export %s line %d: %w", path, line, err)
+			}
+			ex.digests = append(ex.digests, d)
 		case "event":
+			hash, err1 := hex.DecodeString(l.Hash)
+			prev, err2 := hex.DecodeString(l.PrevHash)
+			if err := errors.Join(err1, err2); err != nil {
+				return nil, fmt.Errorf("export %s line %d: %w", path, line, err)
+			}
 			r := audit.Record{Seq: l.Seq, Event: l.Event, PrevHash: prev, Hash: hash}
 			if ev, err := audit.ParseEvent(l.Event); err == nil {
 				c := audit.Columns(ev)

@@ -28,8 +28,8 @@ type auditFlags struct {
 
 func (a *auditFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&a.retention, "audit-retention", 0, "delete audit events older than this (e.g. 2160h), leaving a signed checkpoint; 0 keeps them forever")
-	fs.Int64Var(&a.digestEvery, "audit-digest-every", 10000, "write a signed audit digest after this many events")
-	fs.DurationVar(&a.digestInterval, "audit-digest-interval", time.Minute, "write a signed audit digest at least this often while events arrive")
+	fs.Int64Var(&a.digestEvery, "audit-digest-every", audit.DefaultDigestEvery, "write a signed audit digest after this many events; no digest covers more, and verify accepts at most twice that after the last one (recorded in each digest)")
+	fs.DurationVar(&a.digestInterval, "audit-digest-interval", time.Minute, "write a signed audit digest at least this often while events arrive (recorded in each digest)")
 	fs.DurationVar(&a.unauthInterval, "audit-unauthenticated-interval", 10*time.Second, "interval over which requests that fail authentication are counted into one event per source, error and access key")
 	fs.Int64Var(&a.minFreeDisk, "min-free-disk", 1<<30, "bytes of free space in the data directory below which /readyz reports not ready")
 	fs.DurationVar(&a.flushInterval, "audit-flush-interval", 0, "SQLite: answer once an audit event is written to the operating system (it survives kill -9) and flush events to disk this often, so that a power failure can lose the events of the last interval; 0 flushes every batch before answering")
@@ -56,6 +56,9 @@ func startAudit(ctx context.Context, n *node, f *auditFlags, dataDir string, acc
 	key, err := n.keyring.AuditKey()
 	if err != nil {
 		return nil, err
+	}
+	if f.digestEvery > 1e12 {
+		return nil, fmt.Errorf("--audit-digest-every %d: want at most 1000000000000", f.digestEvery)
 	}
 	if f.flushInterval != 0 && f.flushInterval < time.Millisecond {
 		return nil, fmt.Errorf("--audit-flush-interval %v: want 0, or 1ms or more", f.flushInterval)

@@ -309,7 +309,11 @@ func TestEveryOperationOneEvent(t *testing.T) {
 	if ev.EventName != "CreateKey" || !bytes.Contains(ev.ResponseElements, []byte(`"keyId":"`+created.KeyMetadata.KeyId+`"`)) || ev.Resources[0].ARN != arn {
 		t.Errorf("CreateKey event: %s", all[0].Event)
 	}
-	rep, err := audit.Verify(t.Context(), f.st, audit.VerifyOptions{})
+	ds, err := f.st.AuditDigests(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(t.Context(), f.st, audit.VerifyOptions{Digests: ds})
 	if err != nil || rep.Events != int64(len(all)) {
 		t.Fatalf("Verify: %+v, %v", rep, err)
 	}

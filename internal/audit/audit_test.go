@@ -23,6 +23,11 @@ type memLog struct {
 	delay   time.Duration
 	fail    error
 	appends int
+	// digestDelay slows AddAuditDigests down (outside the lock, as a
+	// round trip to a database would).
+	digestDelay time.Duration
+	// maxTail is the most events that ever followed the last digest.
+	maxTail int64
 }
 
 func (m *memLog) AppendAudit(_ context.Context, evs []*Event) (Head, error) {
@@ -40,6 +45,9 @@ func (m *memLog) AppendAudit(_ context.Context, evs []*Event) (Head, error) {
 		r := NewRecord(ev, h.Seq+1, h.Hash)
 		m.recs = append(m.recs, r)
 		h = Head{Seq: r.Seq, Hash: r.Hash}
+	}
+	if tip, ok := m.tip(); ok {
+		m.maxTail = max(m.maxTail, h.Seq-tip.ToSeq)
 	}
 	return h, nil
 }
@@ -96,11 +104,41 @@ func (m *memLog) QueryAudit(_ context.Context, q Query) ([]Record, error) {
 	return out, nil
 }
 
-func (m *memLog) AddAuditDigest(_ context.Context, d Digest) error {
+func (m *memLog) AddAuditDigests(_ context.Context, ds []Digest) error {
+	time.Sleep(m.digestDelay)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.digests = append(m.digests, d)
+	if len(ds) > 0 && ds[0].Chained() {
+		if tip, ok := m.tip(); ok && tip.Chained() && (ds[0].FromSeq != tip.ToSeq+1 || !bytes.Equal(ds[0].PrevMAC, tip.MAC)) {
+			return ErrDigestConflict
+		}
+		for _, d := range m.digests {
+			if d.Chained() && bytes.Equal(d.PrevMAC, ds[0].PrevMAC) {
+				return ErrDigestConflict
+			}
+		}
+	}
+	m.digests = append(m.digests, ds...)
 	return nil
+}
+
+func (m *memLog) tip() (Digest, bool) {
+	var tip Digest
+	ok := false
+	for _, d := range m.digests {
+		switch {
+		case !ok, d.Chained() && !tip.Chained(), d.Chained() == tip.Chained() && d.ToSeq >= tip.ToSeq:
+			tip, ok = d, true
+		}
+	}
+	return tip, ok
+}
+
+func (m *memLog) AuditDigestTip(context.Context) (Digest, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d, ok := m.tip()
+	return d, ok, nil
 }
 
 func (m *memLog) AuditDigests(context.Context) ([]Digest, error) {
@@ -116,6 +154,7 @@ func (m *memLog) PruneAudit(_ context.Context, c Checkpoint) error {
 		if r.Seq == c.Seq {
 			m.recs = append([]Record(nil), m.recs[i+1:]...)
 			m.cp = &c
+			m.digests = slices.DeleteFunc(m.digests, func(d Digest) bool { return d.ToSeq < c.Seq })
 			return nil
 		}
 	}
@@ -262,9 +301,12 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := &memLog{}
 			appendN(t, m, 10)
+			if _, err := WriteDigests(t.Context(), WriterConfig{Store: m, DigestKey: testKey}); err != nil {
+				t.Fatal(err)
+			}
 			head, _ := m.AuditHead(t.Context())
 			tc.tamper(m)
-			opts := VerifyOptions{Key: testKey}
+			opts := VerifyOptions{Key: testKey, Digests: m.digests}
 			if tc.head {
 				opts.ExpectHead = &head
 			}
@@ -291,7 +333,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 func TestVerifyDigests(t *testing.T) {
 	m := &memLog{}
 	appendN(t, m, 10)
-	if _, err := WriteDigest(t.Context(), m, testKey, time.Unix(5, 0)); err != nil {
+	if _, err := WriteDigests(t.Context(), WriterConfig{Store: m, DigestKey: testKey}); err != nil {
 		t.Fatal(err)
 	}
 	ds, _ := m.AuditDigests(t.Context())
@@ -315,14 +357,14 @@ func TestVerifyDigests(t *testing.T) {
 		rewritten.AppendAudit(t.Context(), []*Event{ev})
 	}
 	h, _ := rewritten.AuditHead(t.Context())
-	forged := Digest{FromSeq: 1, ToSeq: 10, Hash: h.Hash, Time: time.Unix(5, 0)}
+	forged := Digest{FromSeq: 1, ToSeq: 10, Hash: h.Hash, Time: time.Unix(5, 0), PrevMAC: ZeroMAC, Every: 100}
 	forged.Sign([]byte("not the key"))
 	_, err = Verify(t.Context(), rewritten, VerifyOptions{Key: testKey, Digests: []Digest{forged}})
 	if !errors.As(err, &ve) || ve.Seq != 1 {
 		t.Fatalf("forged digest: %v", err)
 	}
 	// With the real digest of the original chain, the rewrite shows.
-	ds2 := Digest{FromSeq: 1, ToSeq: 10, Hash: m2.head().Hash, Time: time.Unix(5, 0)}
+	ds2 := Digest{FromSeq: 1, ToSeq: 10, Hash: m2.head().Hash, Time: time.Unix(5, 0), PrevMAC: ZeroMAC, Every: 100}
 	ds2.Sign(testKey)
 	_, err = Verify(t.Context(), rewritten, VerifyOptions{Key: testKey, Digests: []Digest{ds2}})
 	if !errors.As(err, &ve) || ve.Seq != 10 {
@@ -333,12 +375,15 @@ func TestVerifyDigests(t *testing.T) {
 func TestPruneCheckpoint(t *testing.T) {
 	m := &memLog{}
 	appendN(t, m, 10)
+	if _, err := WriteDigests(t.Context(), WriterConfig{Store: m, DigestKey: testKey}); err != nil {
+		t.Fatal(err)
+	}
 	head, _ := m.AuditHead(t.Context())
 	c, ok, err := Prune(t.Context(), m, testKey, time.Unix(1700000000+6, 0), time.Unix(9, 0))
 	if err != nil || !ok || c.Seq != 5 {
 		t.Fatalf("Prune = %+v, %v, %v; want checkpoint at 5", c, ok, err)
 	}
-	opts := VerifyOptions{Key: testKey, Checkpoint: &c, ExpectHead: &head}
+	opts := VerifyOptions{Key: testKey, Checkpoint: &c, ExpectHead: &head, Digests: m.digests}
 	rep, err := Verify(t.Context(), m, opts)
 	if err != nil || rep.Events != 5 || rep.CheckpointSeq != 5 {
 		t.Fatalf("Verify after pruning: %+v, %v", rep, err)
@@ -349,11 +394,11 @@ func TestPruneCheckpoint(t *testing.T) {
 	bad.Hash = m.recs[0].Hash
 	m.recs = m.recs[1:]
 	var ve *VerifyError
-	if _, err := Verify(t.Context(), m, VerifyOptions{Key: testKey, Checkpoint: &bad}); !errors.As(err, &ve) {
+	if _, err := Verify(t.Context(), m, VerifyOptions{Key: testKey, Checkpoint: &bad, Digests: m.digests}); !errors.As(err, &ve) {
 		t.Fatalf("forged checkpoint: %v", err)
 	}
 	// Without the checkpoint the pruned chain does not verify from 1.
-	if _, err := Verify(t.Context(), m, VerifyOptions{Key: testKey}); !errors.As(err, &ve) || ve.Seq != 1 {
+	if _, err := Verify(t.Context(), m, VerifyOptions{Key: testKey, Digests: m.digests}); !errors.As(err, &ve) || ve.Seq != 1 {
 		t.Fatalf("pruned chain without checkpoint: %v", err)
 	}
 }
@@ -418,6 +463,7 @@ func TestWriterBatches(t *testing.T) {
 	if m.appends != int(st.Batches) {
 		t.Errorf("%d store appends for %d batches", m.appends, st.Batches)
 	}
+	w.Close() // digests what is left
 	ds, _ := m.AuditDigests(t.Context())
 	if len(ds) == 0 {
 		t.Error("no digest after 200 events with DigestEvery 50")

@@ -70,7 +70,7 @@ func TestBatchTampering(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Verify(t.Context(), recSource(recs), VerifyOptions{Checkpoint: &Checkpoint{Seq: 10, Hash: prev}})
+	_, err = Verify(t.Context(), recSource(recs), VerifyOptions{Checkpoint: &Checkpoint{Seq: 10, Hash: prev}, AllowUnchained: true})
 	var ve *VerifyError
 	if !errors.As(err, &ve) || ve.Seq != 15 {
 		t.Fatalf("Verify of a forged batch: %v, want a failure at event 15", err)

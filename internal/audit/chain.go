@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -126,65 +125,6 @@ func ParseHead(s string) (Head, error) {
 	return Head{Seq: seq, Hash: h}, nil
 }
 
-// Digest is a signed statement that the chain's event ToSeq has hash
-// Hash, covering the events FromSeq..ToSeq since the previous digest.
-// MAC is HMAC-SHA256 under the audit key (derived from the root of trust,
-// never stored), so write access to the database is not enough to forge
-// one.
-type Digest struct {
-	FromSeq, ToSeq int64
-	Hash           []byte
-	Time           time.Time
-	MAC            []byte
-}
-
-// Checkpoint is where a pruned chain starts: the last pruned event's
-// sequence number and hash, signed like a digest.
-type Checkpoint struct {
-	Seq  int64
-	Hash []byte
-	Time time.Time
-	MAC  []byte
-}
-
-// macInput is the signed bytes of a digest or checkpoint: a label, the
-// sequence numbers, the hash and the time, fixed-width.
-func macInput(label string, from, to int64, hash []byte, t time.Time) []byte {
-	b := make([]byte, 0, len(label)+1+8*3+len(hash))
-	b = append(b, label...)
-	b = append(b, 0)
-	b = binary.BigEndian.AppendUint64(b, uint64(from))
-	b = binary.BigEndian.AppendUint64(b, uint64(to))
-	b = binary.BigEndian.AppendUint64(b, uint64(t.UnixNano()))
-	return append(b, hash...)
-}
-
-func mac(key, msg []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(msg)
-	return m.Sum(nil)
-}
-
-// Sign sets d.MAC under key.
-func (d *Digest) Sign(key []byte) {
-	d.MAC = mac(key, macInput("trent audit digest v1", d.FromSeq, d.ToSeq, d.Hash, d.Time))
-}
-
-// Valid reports whether d.MAC is right for key (constant time).
-func (d *Digest) Valid(key []byte) bool {
-	return hmac.Equal(d.MAC, mac(key, macInput("trent audit digest v1", d.FromSeq, d.ToSeq, d.Hash, d.Time)))
-}
-
-// Sign sets c.MAC under key.
-func (c *Checkpoint) Sign(key []byte) {
-	c.MAC = mac(key, macInput("trent audit checkpoint v1", 0, c.Seq, c.Hash, c.Time))
-}
-
-// Valid reports whether c.MAC is right for key (constant time).
-func (c *Checkpoint) Valid(key []byte) bool {
-	return hmac.Equal(c.MAC, mac(key, macInput("trent audit checkpoint v1", 0, c.Seq, c.Hash, c.Time)))
-}
-
 // Query selects events for listing. Zero fields do not filter.
 type Query struct {
 	Account   string
@@ -218,13 +158,24 @@ type Log interface {
 	AuditRecords(ctx context.Context, after int64, limit int) ([]Record, error)
 	// QueryAudit returns records matching q.
 	QueryAudit(ctx context.Context, q Query) ([]Record, error)
-	// AddAuditDigest stores a digest.
-	AddAuditDigest(ctx context.Context, d Digest) error
+	// AddAuditDigests stores ds, in order, in one transaction. Chained
+	// digests must extend the stored chain: when a chained digest is
+	// stored, ds[0] must name it (ds[0].FromSeq-1 its ToSeq, ds[0].PrevMAC
+	// its MAC), and no two stored digests may name the same previous
+	// digest; otherwise it stores nothing and returns an error wrapping
+	// ErrDigestConflict (another process extended the chain first). Each
+	// ds[i+1] names ds[i]. Unchained digests (an earlier release's form)
+	// are stored as they are.
+	AddAuditDigests(ctx context.Context, ds []Digest) error
+	// AuditDigestTip returns the digest a new one extends: the chained
+	// digest with the greatest ToSeq, or when there is none the unchained
+	// digest with the greatest ToSeq; ok is false when there is no digest.
+	AuditDigestTip(ctx context.Context) (d Digest, ok bool, err error)
 	// AuditDigests returns every digest ordered by ToSeq.
 	AuditDigests(ctx context.Context) ([]Digest, error)
-	// PruneAudit deletes the records with Seq <= c.Seq, the digests they
-	// alone cover, and stores c as the checkpoint, in one transaction. c.Seq
-	// must be a stored record's sequence number and c.Hash its hash.
+	// PruneAudit deletes the records with Seq <= c.Seq, the digests with
+	// ToSeq < c.Seq, and stores c as the checkpoint, in one transaction.
+	// c.Seq must be a stored record's sequence number and c.Hash its hash.
 	PruneAudit(ctx context.Context, c Checkpoint) error
 	// AuditCheckpoint returns the checkpoint, ok false if none.
 	AuditCheckpoint(ctx context.Context) (c Checkpoint, ok bool, err error)

@@ -28,6 +28,20 @@ type VerifyOptions struct {
 	// StoredHead is the store's own head record, when there is one: a
 	// chain that ends before it has lost its tail.
 	StoredHead *Head
+	// AllowUnchained accepts a log without chained digests (one written
+	// by an earlier release, before a server of this release has started
+	// on it): it is then checked as that release did. Without it such a
+	// log fails, since deleting every chained digest leaves the same.
+	AllowUnchained bool
+}
+
+// View is a consistent, read-only view of a Log: what verification and
+// exports read.
+type View interface {
+	Source
+	AuditHead(ctx context.Context) (Head, error)
+	AuditDigests(ctx context.Context) ([]Digest, error)
+	AuditCheckpoint(ctx context.Context) (c Checkpoint, ok bool, err error)
 }
 
 // Report is the result of a verification that passed.
@@ -37,6 +51,9 @@ type Report struct {
 	Digests       int   // digests checked
 	CheckpointSeq int64 // where the chain started after pruning (0: none)
 	Unsigned      bool  // digests and checkpoint MACs were not checked
+	// LastDigest is the last digest of the chain of digests, nil when
+	// there is none (an earlier release's log, with AllowUnchained).
+	LastDigest *Digest
 }
 
 // VerifyError says where a chain fails: Seq is the first sequence number
@@ -58,9 +75,13 @@ func (e *VerifyError) Unwrap() error { return ErrVerify }
 // Verify checks the chain in src: every event's sequence number follows
 // its predecessor's, its prev_hash is its predecessor's hash and its hash
 // covers its bytes; the query columns agree with the event; every digest's
-// MAC is valid and its hash is the chain's at its ToSeq; and the chain
-// reaches opts.ExpectHead and opts.StoredHead. It returns the first
-// failure by sequence number as a *VerifyError, or an I/O error.
+// MAC is valid and its hash is the chain's at its ToSeq; the chained
+// digests form one chain (checkDigestChain) that the events outgrow by at
+// most twice the last digest's schedule (checkTail), and without one no
+// event follows what the unchained digests cover unless
+// opts.AllowUnchained; and the chain reaches opts.ExpectHead
+// and opts.StoredHead. It returns the first failure by sequence number as
+// a *VerifyError, or an I/O error.
 func Verify(ctx context.Context, src Source, opts VerifyOptions) (Report, error) {
 	rep := Report{Unsigned: opts.Key == nil}
 	var fails []*VerifyError
@@ -69,6 +90,9 @@ func Verify(ctx context.Context, src Source, opts VerifyOptions) (Report, error)
 	}
 	prev, next := Genesis, int64(1)
 	if c := opts.Checkpoint; c != nil {
+		if why := c.malformed(); why != "" {
+			return rep, &VerifyError{Seq: 1, Reason: fmt.Sprintf("the checkpoint at %d is malformed: %s", c.Seq, why)}
+		}
 		if opts.Key != nil && !c.Valid(opts.Key) {
 			fail(c.Seq+1, "the checkpoint at %d has an invalid MAC", c.Seq)
 		}
@@ -84,18 +108,30 @@ func Verify(ctx context.Context, src Source, opts VerifyOptions) (Report, error)
 	addClaim := func(seq int64, h []byte, what string) {
 		claims[seq] = append(claims[seq], claim{h, what})
 	}
+	var chained, unchained []Digest
 	for i := range opts.Digests {
 		d := &opts.Digests[i]
+		if why := d.malformed(); why != "" {
+			fail(max(1, min(d.FromSeq, maxSeq)), "the digest of %d..%d is malformed: %s", d.FromSeq, d.ToSeq, why)
+			continue
+		}
 		if opts.Key != nil && !d.Valid(opts.Key) {
 			fail(d.FromSeq, "the digest of %d..%d has an invalid MAC", d.FromSeq, d.ToSeq)
 			continue
 		}
-		if d.ToSeq < next-1 {
-			continue // pruned
+		if d.Chained() {
+			chained = append(chained, *d)
+		} else {
+			unchained = append(unchained, *d)
+		}
+		if d.ToSeq < next-1 || d.ToSeq == 0 {
+			continue // pruned, or an empty digest before event 1
 		}
 		addClaim(d.ToSeq, d.Hash, fmt.Sprintf("the signed digest of %d..%d", d.FromSeq, d.ToSeq))
 		rep.Digests++
 	}
+	tip := checkDigestChain(chained, unchained, opts.Checkpoint, fail)
+	rep.LastDigest = tip
 	if h := opts.ExpectHead; h != nil && h.Seq >= next-1 && h.Seq > 0 {
 		addClaim(h.Seq, h.Hash, "the expected head")
 	}
@@ -160,6 +196,7 @@ func Verify(ctx context.Context, src Source, opts VerifyOptions) (Report, error)
 			}
 		}
 	}
+	checkTail(tip, unchained, opts, last.Seq, fail)
 	rep.Head = last
 	if len(fails) > 0 {
 		first := fails[0]

@@ -10,12 +10,15 @@ import (
 	"time"
 )
 
-// Appender is what the Writer needs of the store.
+// Appender is what the Writer needs of the store: appends, and what its
+// digests read and write.
 type Appender interface {
 	AppendAudit(ctx context.Context, evs []*Event) (Head, error)
 	AuditHead(ctx context.Context) (Head, error)
-	AddAuditDigest(ctx context.Context, d Digest) error
-	AuditDigests(ctx context.Context) ([]Digest, error)
+	AuditRecords(ctx context.Context, after int64, limit int) ([]Record, error)
+	AuditCheckpoint(ctx context.Context) (c Checkpoint, ok bool, err error)
+	AddAuditDigests(ctx context.Context, ds []Digest) error
+	AuditDigestTip(ctx context.Context) (d Digest, ok bool, err error)
 }
 
 // WriterConfig configures a Writer.
@@ -24,17 +27,21 @@ type WriterConfig struct {
 	Logger *slog.Logger
 	// DigestKey signs digests (keyring.AuditKey); nil writes none.
 	DigestKey []byte
-	// DigestEvery and DigestInterval: a digest is written when this many
-	// events have been appended since the last one, or this much time has
-	// passed and there are new events. Zero means 10,000 and one minute.
+	// DigestEvery and DigestInterval are the digest schedule: no digest
+	// covers more than DigestEvery events (nor more than the one before
+	// it allows), a digest is written once that many events follow the
+	// last one, and every DigestInterval while there are new events. Zero
+	// means DefaultDigestEvery and one minute.
 	DigestEvery    int64
 	DigestInterval time.Duration
 	// MaxBatch bounds the events of one transaction; zero means 2,048.
+	// With a DigestKey a batch also holds at most half the events the
+	// next digest may cover (see waitDigests).
 	MaxBatch int
 	// Yields bounds how many times the writer lets other goroutines run
 	// to gather a larger batch before it commits; zero means 4.
 	Yields int
-	// Now is the clock for digests; nil means time.Now.
+	// Now is the clock for digests' times; nil means time.Now.
 	Now func() time.Time
 	// OnCommit, when non-nil, is called after each append transaction
 	// with the number of events it held, the time it took and its error
@@ -60,9 +67,9 @@ type Writer struct {
 	maxBatch        atomic.Int64
 	commitNanos     atomic.Int64
 
-	// owned by the loop goroutine
-	lastDigestSeq  int64
-	lastDigestTime time.Time
+	dg *digester // nil without DigestKey
+
+	lastHead int64 // the head after the last commit; owned by the loop goroutine
 }
 
 type request struct {
@@ -72,14 +79,16 @@ type request struct {
 
 var requests = sync.Pool{New: func() any { return &request{done: make(chan error, 1)} }}
 
-// NewWriter starts a Writer. It reads the last digest so that digests
-// continue where they stopped.
+// NewWriter starts a Writer. With a DigestKey it first writes the
+// digests of the events that no digest covers yet (the tail a crash left,
+// or an earlier release's), or, on a log without chained digests, the
+// empty digest that starts their chain; it fails if it cannot.
 func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.DigestEvery <= 0 {
-		cfg.DigestEvery = 10000
+		cfg.DigestEvery = DefaultDigestEvery
 	}
 	if cfg.DigestInterval <= 0 {
 		cfg.DigestInterval = time.Minute
@@ -94,14 +103,13 @@ func NewWriter(ctx context.Context, cfg WriterConfig) (*Writer, error) {
 		cfg.Yields = 4
 	}
 	w := &Writer{cfg: cfg, reqs: make(chan *request, 8192), quit: make(chan struct{}), done: make(chan struct{})}
-	ds, err := cfg.Store.AuditDigests(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("read audit digests: %w", err)
+	if cfg.DigestKey != nil {
+		w.dg = newDigester(ctx, &cfg)
+		if _, err := w.dg.write(ctx, true); err != nil {
+			return nil, fmt.Errorf("write the audit digests of the log's tail: %w", err)
+		}
+		go w.dg.loop()
 	}
-	for _, d := range ds {
-		w.lastDigestSeq = max(w.lastDigestSeq, d.ToSeq)
-	}
-	w.lastDigestTime = cfg.Now()
 	go w.loop()
 	return w, nil
 }
@@ -159,25 +167,27 @@ func (w *Writer) Stats() Stats {
 	return Stats{Batches: w.batches.Load(), Events: w.events.Load(), MaxBatch: w.maxBatch.Load(), CommitTime: time.Duration(w.commitNanos.Load())}
 }
 
-// Close stops the writer after the events already queued are committed.
+// Close stops the writer after the events already queued are committed,
+// and then writes the digests of the events no digest covers.
 func (w *Writer) Close() {
-	w.once.Do(func() { close(w.quit) })
+	w.once.Do(func() {
+		close(w.quit)
+		<-w.done
+		if w.dg != nil {
+			w.dg.stop()
+		}
+	})
 	<-w.done
 }
 
 func (w *Writer) loop() {
 	defer close(w.done)
-	tick := time.NewTicker(w.cfg.DigestInterval)
-	defer tick.Stop()
 	batch := make([]*request, 0, w.cfg.MaxBatch)
 	evs := make([]*Event, 0, w.cfg.MaxBatch)
 	for {
 		select {
 		case r := <-w.reqs:
 			batch = append(batch[:0], r)
-		case <-tick.C:
-			w.maybeDigest(true, Head{})
-			continue
 		case <-w.quit:
 			// Commit what is queued, then refuse.
 			for {
@@ -200,7 +210,7 @@ func (w *Writer) loop() {
 			n := len(batch)
 			runtime.Gosched()
 			w.drain(&batch)
-			if len(batch) == n || len(batch) >= w.cfg.MaxBatch {
+			if len(batch) == n || len(batch) >= w.batchCap() {
 				break
 			}
 		}
@@ -208,9 +218,49 @@ func (w *Writer) loop() {
 	}
 }
 
-// drain adds the requests already waiting, up to MaxBatch.
+// batchCap is the most events the next batch may hold: MaxBatch, and
+// with digests half the events the next digest may cover.
+func (w *Writer) batchCap() int {
+	if w.dg == nil {
+		return w.cfg.MaxBatch
+	}
+	return int(min(int64(w.cfg.MaxBatch), max(1, w.dg.due.Load()/2)))
+}
+
+// waitDigests holds the next commit while the digests are more than half
+// a schedule behind the head (the digester runs on its own and can fall
+// behind a writer that commits batch after batch). With batches of at
+// most half a schedule, no more than twice the schedule then ever
+// follows the last digest, which is what verification accepts after a
+// crash. It waits at most digestWriteTimeout (the requests of the batch
+// time out meanwhile and fail), then commits and logs why. Under the
+// default schedule the digests are never that far behind.
+func (w *Writer) waitDigests() {
+	if w.dg == nil {
+		return
+	}
+	var deadline time.Time
+	for {
+		due := w.dg.due.Load()
+		if w.lastHead-w.dg.known.Load() < due+due/2 {
+			return
+		}
+		now := time.Now()
+		if deadline.IsZero() {
+			deadline = now.Add(digestWriteTimeout)
+		} else if now.After(deadline) {
+			w.cfg.Logger.Error("audit digests are behind: appending without them", "head", w.lastHead, "last_digest", w.dg.known.Load())
+			return
+		}
+		w.dg.poke()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// drain adds the requests already waiting, up to batchCap.
 func (w *Writer) drain(batch *[]*request) {
-	for len(*batch) < w.cfg.MaxBatch {
+	limit := w.batchCap()
+	for len(*batch) < limit {
 		select {
 		case r := <-w.reqs:
 			*batch = append(*batch, r)
@@ -221,6 +271,7 @@ func (w *Writer) drain(batch *[]*request) {
 }
 
 func (w *Writer) commit(batch []*request, evs []*Event) {
+	w.waitDigests()
 	evs = evs[:0]
 	for _, r := range batch {
 		evs = append(evs, r.ev)
@@ -252,66 +303,10 @@ func (w *Writer) commit(batch []*request, evs []*Event) {
 		r.done <- err
 	}
 	clear(evs)
-	if err == nil {
-		w.maybeDigest(false, head)
-	}
-}
-
-// maybeDigest writes a digest when DigestEvery events have been appended
-// since the last, or (onTick) when DigestInterval has passed and the chain
-// has grown. head is the chain head after the last commit, or zero to
-// read it.
-func (w *Writer) maybeDigest(onTick bool, head Head) {
-	if w.cfg.DigestKey == nil {
-		return
-	}
-	now := w.cfg.Now()
-	if head.Seq == 0 {
-		if !onTick || now.Sub(w.lastDigestTime) < w.cfg.DigestInterval {
-			return
+	if err == nil && w.dg != nil {
+		w.lastHead = head.Seq
+		if w.dg.isDue(head.Seq) {
+			w.dg.poke()
 		}
-		h, err := w.cfg.Store.AuditHead(context.Background())
-		if err != nil {
-			w.cfg.Logger.Error("audit digest: read head", "err", err)
-			return
-		}
-		head = h
-	} else if head.Seq-w.lastDigestSeq < w.cfg.DigestEvery {
-		return
 	}
-	if head.Seq <= w.lastDigestSeq {
-		return
-	}
-	d := Digest{FromSeq: w.lastDigestSeq + 1, ToSeq: head.Seq, Hash: head.Hash, Time: now.UTC()}
-	d.Sign(w.cfg.DigestKey)
-	if err := w.cfg.Store.AddAuditDigest(context.Background(), d); err != nil {
-		w.cfg.Logger.Error("audit digest write failed", "err", err)
-		return
-	}
-	w.lastDigestSeq, w.lastDigestTime = head.Seq, now
-}
-
-// WriteDigest writes a digest of everything up to the current head now,
-// whatever the schedule (for shutdown and tests). It is not safe to call
-// concurrently with a running Writer's own digests; it is for stopped
-// writers and tools.
-func WriteDigest(ctx context.Context, st Appender, key []byte, now time.Time) (Digest, error) {
-	ds, err := st.AuditDigests(ctx)
-	if err != nil {
-		return Digest{}, err
-	}
-	var last int64
-	for _, d := range ds {
-		last = max(last, d.ToSeq)
-	}
-	head, err := st.AuditHead(ctx)
-	if err != nil {
-		return Digest{}, err
-	}
-	if head.Seq <= last {
-		return Digest{}, nil
-	}
-	d := Digest{FromSeq: last + 1, ToSeq: head.Seq, Hash: head.Hash, Time: now.UTC()}
-	d.Sign(key)
-	return d, st.AddAuditDigest(ctx, d)
 }

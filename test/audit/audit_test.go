@@ -497,13 +497,15 @@ func TestLookupEventsWithAWSCLI(t *testing.T) {
 
 // TestTwoNodesOneChain: two nodes sharing one PostgreSQL database, both
 // under concurrent load with mutations and reads, extend one chain that
-// verifies, with an event for every answered request.
+// verifies, with an event for every answered request; and, writing a
+// digest every 20 events, one chain of digests.
 func TestTwoNodesOneChain(t *testing.T) {
 	if os.Getenv("TRENT_TEST_POSTGRES_DSN") == "" {
 		harness.Missing(t, "TRENT_TEST_POSTGRES_DSN is not set")
 	}
 	dsn := harness.NewPostgresStore(t)
-	first := harness.Start(t, harness.Options{ExtraArgs: []string{"--store", dsn}})
+	nodeArgs := []string{"--store", dsn, "--audit-digest-every", "20", "--audit-digest-interval", "200ms"}
+	first := harness.Start(t, harness.Options{ExtraArgs: nodeArgs})
 	seal, err := os.ReadFile(filepath.Join(first.DataDir, "seal.key"))
 	if err != nil {
 		t.Fatal(err)
@@ -512,7 +514,7 @@ func TestTwoNodesOneChain(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "seal.key"), seal, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	second := harness.Start(t, harness.Options{DataDir: dir, ExtraArgs: []string{"--store", dsn}})
+	second := harness.Start(t, harness.Options{DataDir: dir, ExtraArgs: nodeArgs})
 	var mu sync.Mutex
 	var acked []string
 	var wg sync.WaitGroup
@@ -552,8 +554,12 @@ func TestTwoNodesOneChain(t *testing.T) {
 	second.Stop(t)
 	args := []string{"--data-dir", first.DataDir, "--store", dsn}
 	out := mustRun(t, first, append([]string{"audit", "verify"}, args...)...)
-	if !strings.Contains(out, "verified") {
+	var digests int
+	if !strings.Contains(out, "verified") || !strings.Contains(out, "events after it are not signed yet") {
 		t.Fatalf("verify: %s", out)
+	}
+	if _, err := fmt.Sscanf(out[strings.Index(out, "), ")+3:], "%d signed digests", &digests); err != nil || digests < 200/20 {
+		t.Errorf("verify checked %d digests (%v), want at least one per 20 of the 200 events:\n%s", digests, err, out)
 	}
 	got := map[string]bool{}
 	for _, ev := range listEvents(t, first, "--store", dsn) {

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 
 	"github.com/trentkms/trent/test/harness"
 )
@@ -158,7 +159,8 @@ func (f *fixture) start(t *testing.T) *harness.Server {
 // region is there, the release's key policy, grant and trust policy are
 // bound to the contractor that existed (recreateContractor: one created
 // again is refused by each), and the audit log verifies again after the
-// upgrade (with the head as a prefix of the longer chain).
+// upgrade (with the head as a prefix of the longer chain), its digests
+// chained from the release's last one (checkDigestChainUpgrade).
 func TestPreviousReleaseOpens(t *testing.T) {
 	for _, engine := range []string{"sqlite", "pg"} {
 		t.Run(engine, func(t *testing.T) {
@@ -206,6 +208,7 @@ func TestPreviousReleaseOpens(t *testing.T) {
 			if r.ExitCode != 0 {
 				t.Fatalf("trent audit verify --expect-head %s after the upgrade: exit %d\n%s%s", f.head, r.ExitCode, r.Stdout, r.Stderr)
 			}
+			checkDigestChainUpgrade(t, s, f)
 		})
 	}
 }
@@ -300,4 +303,43 @@ func refuse(t *testing.T, opts harness.Options, want ...string) {
 			t.Errorf("stderr lacks %q:\n%s", w, se.Stderr)
 		}
 	}
+}
+
+// checkDigestChainUpgrade: the release's digests (1..10 and 11..20,
+// unchained, --audit-digest-every 10; events 21..28 after them) are
+// followed by a chain of digests whose first covers 21..28 and names the
+// release's last digest; removing the first chained digest, or all of
+// them, is reported without a head kept elsewhere.
+func checkDigestChainUpgrade(t *testing.T, s *harness.Server, f *fixture) {
+	t.Helper()
+	driver, dsn := "sqlite", filepath.Join(f.dataDir, "trent.db")
+	if f.store != "" {
+		driver, dsn = "pgx", f.store
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var first, to, linked int
+	err = db.QueryRow(`SELECT d.from_seq, d.to_seq, (SELECT COUNT(*) FROM audit_digests o WHERE o.prev_mac IS NULL AND o.to_seq = 20 AND o.mac = d.prev_mac)
+		FROM audit_digests d WHERE d.prev_mac IS NOT NULL ORDER BY d.to_seq LIMIT 1`).Scan(&first, &to, &linked)
+	if err != nil || first != 21 || to != 28 || linked != 1 {
+		t.Fatalf("first chained digest: %d..%d naming the release's digest of 11..20: %d, %v; want 21..28 naming it", first, to, linked, err)
+	}
+	verify := func(what string) {
+		t.Helper()
+		r := s.Run(t, append([]string{"audit", "verify"}, f.args()...)...)
+		if r.ExitCode == 0 || !strings.Contains(r.Stderr, "at event 21:") {
+			t.Fatalf("verify after %s: exit %d\n%s%s; want a failure at event 21", what, r.ExitCode, r.Stdout, r.Stderr)
+		}
+	}
+	if _, err := db.Exec(`DELETE FROM audit_digests WHERE prev_mac IS NOT NULL AND to_seq = 28`); err != nil {
+		t.Fatal(err)
+	}
+	verify("deleting the first chained digest")
+	if _, err := db.Exec(`DELETE FROM audit_digests WHERE prev_mac IS NOT NULL`); err != nil {
+		t.Fatal(err)
+	}
+	verify("deleting every chained digest")
 }

@@ -289,6 +289,10 @@ func (s *DB) AppendAudit(ctx context.Context, evs []*audit.Event) (audit.Head, e
 	if err := s.prepareAudit(ctx, len(evs)); err != nil {
 		return audit.Head{}, err
 	}
+	if s.batchRows() {
+		s.auditMu.Lock()
+		defer s.auditMu.Unlock()
+	}
 	if head, ok, err := s.appendDeferred(ctx, evs); ok {
 		return head, err
 	}
@@ -367,10 +371,21 @@ func scanAudit(rows *sql.Rows, desc bool) (auditPage, error) {
 
 // AuditRecords implements audit.Log.
 func (s *DB) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
+	return auditRecords(ctx, s.db, after, limit)
+}
+
+// rowQuerier is what the audit log's reads run on: the pool, or the read
+// transaction of a snapshot (AuditSnapshot).
+type rowQuerier interface {
+	querier
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func auditRecords(ctx context.Context, q rowQuerier, after int64, limit int) ([]audit.Record, error) {
 	if err := checkLimit(limit); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+auditSelectCols+` FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	rows, err := q.QueryContext(ctx, `SELECT `+auditSelectCols+` FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("read audit events: %w", err)
 	}
@@ -510,31 +525,101 @@ func auditMatches(q *audit.Query, r *audit.Record) bool {
 	return true
 }
 
-// AddAuditDigest implements audit.Log.
-func (s *DB) AddAuditDigest(ctx context.Context, d audit.Digest) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO audit_digests (from_seq, to_seq, hash, at, mac) VALUES ($1, $2, $3, $4, $5)`,
-		d.FromSeq, d.ToSeq, d.Hash, nanos(d.Time), d.MAC)
-	if err != nil {
-		return fmt.Errorf("insert audit digest: %w", err)
+// auditDigestCols are the columns of a digest, in the order scanDigest
+// reads them.
+const auditDigestCols = `from_seq, to_seq, hash, at, mac, prev_mac, digest_every, digest_interval`
+
+func scanDigest(sc scanner) (audit.Digest, error) {
+	var d audit.Digest
+	var at, interval int64
+	if err := sc.Scan(&d.FromSeq, &d.ToSeq, &d.Hash, &at, &d.MAC, &d.PrevMAC, &d.Every, &interval); err != nil {
+		return audit.Digest{}, err
 	}
-	return nil
+	d.Time, d.Interval = fromNanos(at), time.Duration(interval)
+	return d, nil
+}
+
+// sqlChainTip selects the chained digest with the greatest ToSeq.
+const sqlChainTip = `SELECT ` + auditDigestCols + ` FROM audit_digests WHERE prev_mac IS NOT NULL ORDER BY to_seq DESC, id DESC LIMIT 1`
+
+// AddAuditDigests implements audit.Log. The chain's tip is read in the
+// transaction and must be what ds[0] names; the unique prev_mac refuses a
+// second digest naming the same one, which is what two processes racing
+// from the same tip would write (on PostgreSQL both transactions may read
+// the tip before either commits).
+func (s *DB) AddAuditDigests(ctx context.Context, ds []audit.Digest) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	if s.batchRows() {
+		s.auditMu.Lock()
+		defer s.auditMu.Unlock()
+	}
+	err := s.rawTx(ctx, func(tx *sql.Tx) error {
+		if ds[0].Chained() {
+			tip, err := scanDigest(tx.QueryRowContext(ctx, sqlChainTip))
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return fmt.Errorf("read the last audit digest: %w", err)
+			case ds[0].FromSeq != tip.ToSeq+1 || string(ds[0].PrevMAC) != string(tip.MAC):
+				return fmt.Errorf("%w: the last is of %d..%d", audit.ErrDigestConflict, tip.FromSeq, tip.ToSeq)
+			}
+		}
+		for _, d := range ds {
+			var prev any // NULL for an unchained digest
+			if d.Chained() {
+				prev = d.PrevMAC
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO audit_digests (`+auditDigestCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				d.FromSeq, d.ToSeq, d.Hash, nanos(d.Time), d.MAC, prev, d.Every, int64(d.Interval))
+			if err != nil && s.d.IsUniqueViolation(err) {
+				return fmt.Errorf("%w: another digest names the same previous one", audit.ErrDigestConflict)
+			}
+			if err != nil {
+				return fmt.Errorf("insert audit digest: %w", err)
+			}
+		}
+		return nil
+	})
+	if err != nil && s.d.IsUniqueViolation(err) {
+		// PostgreSQL may report the violation at commit.
+		return fmt.Errorf("%w: another digest names the same previous one", audit.ErrDigestConflict)
+	}
+	return err
+}
+
+// AuditDigestTip implements audit.Log.
+func (s *DB) AuditDigestTip(ctx context.Context) (audit.Digest, bool, error) {
+	for _, q := range []string{sqlChainTip, `SELECT ` + auditDigestCols + ` FROM audit_digests ORDER BY to_seq DESC, id DESC LIMIT 1`} {
+		d, err := scanDigest(s.db.QueryRowContext(ctx, q))
+		if err == nil {
+			return d, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return audit.Digest{}, false, fmt.Errorf("read the last audit digest: %w", err)
+		}
+	}
+	return audit.Digest{}, false, nil
 }
 
 // AuditDigests implements audit.Log.
 func (s *DB) AuditDigests(ctx context.Context) ([]audit.Digest, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT from_seq, to_seq, hash, at, mac FROM audit_digests ORDER BY to_seq, id`)
+	return auditDigests(ctx, s.db)
+}
+
+func auditDigests(ctx context.Context, q rowQuerier) ([]audit.Digest, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+auditDigestCols+` FROM audit_digests ORDER BY to_seq, id`)
 	if err != nil {
 		return nil, fmt.Errorf("read audit digests: %w", err)
 	}
 	defer rows.Close()
 	var out []audit.Digest
 	for rows.Next() {
-		var d audit.Digest
-		var at int64
-		if err := rows.Scan(&d.FromSeq, &d.ToSeq, &d.Hash, &at, &d.MAC); err != nil {
+		d, err := scanDigest(rows)
+		if err != nil {
 			return nil, fmt.Errorf("read audit digests: %w", err)
 		}
-		d.Time = fromNanos(at)
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -566,8 +651,12 @@ func (s *DB) PruneAudit(ctx context.Context, c audit.Checkpoint) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM audit_checkpoint`); err != nil {
 			return fmt.Errorf("replace audit checkpoint: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoint (id, seq, hash, at, mac) VALUES (1, $1, $2, $3, $4)`,
-			c.Seq, c.Hash, nanos(c.Time), c.MAC); err != nil {
+		var link any // NULL for an earlier release's checkpoint
+		if c.Linked() {
+			link = c.LinkMAC
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_checkpoint (id, seq, hash, at, mac, link_seq, link_mac, link_every) VALUES (1, $1, $2, $3, $4, $5, $6, $7)`,
+			c.Seq, c.Hash, nanos(c.Time), c.MAC, c.LinkSeq, link, c.LinkEvery); err != nil {
 			return fmt.Errorf("write audit checkpoint: %w", err)
 		}
 		return nil
@@ -602,9 +691,14 @@ func (s *DB) auditHashAt(ctx context.Context, tx *sql.Tx, seq int64) ([]byte, er
 
 // AuditCheckpoint implements audit.Log.
 func (s *DB) AuditCheckpoint(ctx context.Context) (audit.Checkpoint, bool, error) {
+	return auditCheckpoint(ctx, s.db)
+}
+
+func auditCheckpoint(ctx context.Context, q rowQuerier) (audit.Checkpoint, bool, error) {
 	var c audit.Checkpoint
 	var at int64
-	err := s.db.QueryRowContext(ctx, `SELECT seq, hash, at, mac FROM audit_checkpoint WHERE id = 1`).Scan(&c.Seq, &c.Hash, &at, &c.MAC)
+	err := q.QueryRowContext(ctx, `SELECT seq, hash, at, mac, link_seq, link_mac, link_every FROM audit_checkpoint WHERE id = 1`).
+		Scan(&c.Seq, &c.Hash, &at, &c.MAC, &c.LinkSeq, &c.LinkMAC, &c.LinkEvery)
 	if errors.Is(err, sql.ErrNoRows) {
 		return audit.Checkpoint{}, false, nil
 	}
@@ -613,4 +707,46 @@ func (s *DB) AuditCheckpoint(ctx context.Context) (audit.Checkpoint, bool, error
 	}
 	c.Time = fromNanos(at)
 	return c, true, nil
+}
+
+// auditView is a consistent read-only view of the audit log: the reads of
+// AuditSnapshot's transaction.
+type auditView struct {
+	s  *DB
+	tx *sql.Tx
+}
+
+func (v auditView) AuditRecords(ctx context.Context, after int64, limit int) ([]audit.Record, error) {
+	return auditRecords(ctx, v.tx, after, limit)
+}
+
+func (v auditView) AuditHead(ctx context.Context) (audit.Head, error) {
+	return v.s.readHead(ctx, v.tx, false)
+}
+
+func (v auditView) AuditDigests(ctx context.Context) ([]audit.Digest, error) {
+	return auditDigests(ctx, v.tx)
+}
+
+func (v auditView) AuditCheckpoint(ctx context.Context) (audit.Checkpoint, bool, error) {
+	return auditCheckpoint(ctx, v.tx)
+}
+
+// AuditSnapshot calls fn with a view of the audit log as one moment left
+// it (events, digests, checkpoint and head), however long fn reads while
+// other processes append: verification and exports of a live log see no
+// event that its digests' writers had not seen. It runs in a read-only
+// transaction: on PostgreSQL REPEATABLE READ, on SQLite a deferred one,
+// which takes no write lock (the WAL keeps the snapshot).
+func (s *DB) AuditSnapshot(ctx context.Context, fn func(v audit.View) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d.Name != "sqlite" {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin audit snapshot: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(auditView{s: s, tx: tx})
 }

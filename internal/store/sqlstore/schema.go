@@ -243,6 +243,21 @@ var migrations = []string{
 	// start of this one gives it an ID and records its regions.
 	`ALTER TABLE domain ADD COLUMN installation_id {{text}} NOT NULL DEFAULT '';
 	ALTER TABLE domain ADD COLUMN regions {{text}} NOT NULL DEFAULT '';`,
+	// Chained audit digests (docs/audit.md, "Digests"): a digest names the
+	// MAC of the one before it (prev_mac; NULL in the unchained digests of
+	// earlier releases, which stay as they are) and records its writer's
+	// schedule; a unique prev_mac keeps the digests of every process one
+	// chain. The checkpoint names the digest that the first one it keeps
+	// is chained to and its schedule (link_mac NULL in an earlier
+	// release's checkpoint).
+	`ALTER TABLE audit_digests ADD COLUMN prev_mac {{blob}};
+	ALTER TABLE audit_digests ADD COLUMN digest_every BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE audit_digests ADD COLUMN digest_interval BIGINT NOT NULL DEFAULT 0;
+	CREATE UNIQUE INDEX audit_digests_prev ON audit_digests (prev_mac);
+	CREATE INDEX audit_digests_to ON audit_digests (to_seq);
+	ALTER TABLE audit_checkpoint ADD COLUMN link_seq BIGINT NOT NULL DEFAULT 0;
+	ALTER TABLE audit_checkpoint ADD COLUMN link_mac {{blob}};
+	ALTER TABLE audit_checkpoint ADD COLUMN link_every BIGINT NOT NULL DEFAULT 0;`,
 }
 
 // SchemaVersion returns the schema version this binary writes.

@@ -81,6 +81,12 @@ type DB struct {
 	auditStmts sync.Map // auditStmtKey -> *sql.Stmt, the audit log's prepared statements
 	deferred   deferredAudit
 
+	// auditMu serialises, on SQLite, the audit appends and the digest
+	// writes of this process: a digest write then waits for one append,
+	// rather than poll SQLite's write lock (busy_timeout) while the
+	// writer commits batch after batch.
+	auditMu sync.Mutex
+
 	stopMaintain context.CancelFunc // nil without Dialect.Maintain
 	maintained   chan struct{}      // closed when Maintain has returned
 }

@@ -37,6 +37,7 @@ func RunAudit(t *testing.T, open OpenAudit) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, open(t)) })
 	}
+	t.Run("Digests", func(t *testing.T) { runAuditDigests(t, open) })
 }
 
 var auditTestKey = []byte("0123456789abcdef0123456789abcdef")
@@ -58,7 +59,22 @@ func testEvent(name, account, keyARN string) *audit.Event {
 	return ev
 }
 
+// verify digests the events no digest covers yet, as a stopping server
+// does, and verifies the log.
 func verify(t *testing.T, s AuditStore) audit.Report {
+	t.Helper()
+	if _, err := audit.WriteDigests(t.Context(), audit.WriterConfig{Store: s, DigestKey: auditTestKey}); err != nil {
+		t.Fatalf("WriteDigests: %v", err)
+	}
+	rep, err := verifyErr(t, s)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return rep
+}
+
+// verifyErr verifies the log as it is, without a head kept elsewhere.
+func verifyErr(t *testing.T, s AuditStore) (audit.Report, error) {
 	t.Helper()
 	ctx := t.Context()
 	ds, err := s.AuditDigests(ctx)
@@ -69,17 +85,13 @@ func verify(t *testing.T, s AuditStore) audit.Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := audit.VerifyOptions{Key: auditTestKey, Digests: ds, ExpectHead: &head}
+	opts := audit.VerifyOptions{Key: auditTestKey, Digests: ds, StoredHead: &head}
 	if c, ok, err := s.AuditCheckpoint(ctx); err != nil {
 		t.Fatal(err)
 	} else if ok {
 		opts.Checkpoint = &c
 	}
-	rep, err := audit.Verify(ctx, s, opts)
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
-	return rep
+	return audit.Verify(ctx, s, opts)
 }
 
 func testAuditEmpty(t *testing.T, s AuditStore) {
@@ -238,7 +250,7 @@ func testAuditPrune(t *testing.T, s AuditStore) {
 			t.Fatal(err)
 		}
 		if i == 4 || i == 8 {
-			if _, err := audit.WriteDigest(ctx, s, auditTestKey, time.Unix(int64(i), 0)); err != nil {
+			if _, err := audit.WriteDigests(ctx, audit.WriterConfig{Store: s, DigestKey: auditTestKey, Now: func() time.Time { return time.Unix(int64(i), 0) }}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -251,7 +263,9 @@ func testAuditPrune(t *testing.T, s AuditStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := audit.Checkpoint{Seq: 6, Hash: rs[0].Hash, Time: at(6)}
+	// The digest of 1..5 goes with the events; the checkpoint names it,
+	// which the digest of 6..9 is chained to.
+	c := audit.Checkpoint{Seq: 6, Hash: rs[0].Hash, Time: at(6), LinkSeq: 5, LinkMAC: ds[0].MAC, LinkEvery: ds[0].Every}
 	c.Sign(auditTestKey)
 	bad := c
 	bad.Hash = make([]byte, 32)
@@ -262,8 +276,11 @@ func testAuditPrune(t *testing.T, s AuditStore) {
 		t.Fatal(err)
 	}
 	got, ok, err := s.AuditCheckpoint(ctx)
-	if err != nil || !ok || got.Seq != 6 {
-		t.Fatalf("AuditCheckpoint = %+v, %v, %v", got, ok, err)
+	if err != nil || !ok || got.Seq != 6 || !got.Valid(auditTestKey) || got.LinkSeq != 5 || got.LinkEvery != ds[0].Every {
+		t.Fatalf("AuditCheckpoint = %+v, %v, %v; want the signed checkpoint at 6 with its link", got, ok, err)
+	}
+	if left, err := s.AuditDigests(ctx); err != nil || len(left) != 1 || left[0].FromSeq != 6 {
+		t.Fatalf("digests after pruning to 6: %+v, %v; want the one of 6..9", left, err)
 	}
 	if rep := verify(t, s); rep.Events != 4 || rep.CheckpointSeq != 6 || rep.Head.Seq != 10 {
 		t.Errorf("after pruning to 6: %+v", rep)
