@@ -23,8 +23,12 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
@@ -209,6 +213,9 @@ func TestPreviousReleaseOpens(t *testing.T) {
 				t.Fatalf("trent audit verify --expect-head %s after the upgrade: exit %d\n%s%s", f.head, r.ExitCode, r.Stdout, r.Stderr)
 			}
 			checkDigestChainUpgrade(t, s, f)
+
+			s = f.start(t)
+			recreateContractor(t, s, f)
 		})
 	}
 }
@@ -342,4 +349,106 @@ func checkDigestChainUpgrade(t *testing.T, s *harness.Server, f *fixture) {
 		t.Fatal(err)
 	}
 	verify("deleting every chained digest")
+}
+
+// recreateContractor: the release wrote a key policy and a grant naming
+// user contractor and role app, and app's trust policy naming contractor,
+// all by ARN. After the upgrade they are bound to the contractor that
+// existed: it may assume app; once it is deleted and a new contractor is
+// created, the new one is refused by the key policy and the grant (Encrypt
+// with the release's grant token) and by the trust policy (AssumeRole),
+// and GetKeyPolicy, ListGrants and GetRole show the old contractor's
+// unique ID, which they can only know for what the upgrade bound.
+func recreateContractor(t *testing.T, s *harness.Server, f *fixture) {
+	t.Helper()
+	ctx := t.Context()
+	rak, rsk := s.Credentials(t, filepath.Join(f.dataDir, "credentials"))
+	cfg := func(c aws.Credentials) aws.Config {
+		return aws.Config{Region: "us-east-1", Credentials: credentials.StaticCredentialsProvider{Value: c},
+			HTTPClient: s.HTTPClient(), RetryMaxAttempts: 1}
+	}
+	endpoint := func(o *iam.Options) { o.BaseEndpoint = aws.String(s.Endpoint) }
+	stsEndpoint := func(o *sts.Options) { o.BaseEndpoint = aws.String(s.Endpoint) }
+	admin := iam.NewFromConfig(cfg(aws.Credentials{AccessKeyID: rak, SecretAccessKey: rsk}), endpoint)
+	root := s.KMS(t, "us-east-1")
+	userARN := "arn:aws:iam::" + account + ":user/contractor"
+	roleARN := "arn:aws:iam::" + account + ":role/app"
+
+	old, err := admin.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("contractor")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldID := aws.ToString(old.User.UserId)
+	oldSTS := sts.NewFromConfig(cfg(f.contract), stsEndpoint)
+	if _, err := oldSTS.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("upgrade")}); err != nil {
+		t.Fatalf("the release's contractor assumes app under the release's trust policy: %v", err)
+	}
+
+	// Delete contractor (its key and inline policy first, as IAM requires).
+	if _, err := admin.DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("contractor"), AccessKeyId: aws.String(f.contract.AccessKeyID)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String("contractor"), PolicyName: aws.String("kms")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("contractor")}); err != nil {
+		t.Fatal(err)
+	}
+	// ... and create a contractor again, with a key and no identity policy:
+	// what it may do, it may do only through what names contractor.
+	if _, err := admin.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("contractor")}); err != nil {
+		t.Fatal(err)
+	}
+	ak, err := admin.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("contractor")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	creds := aws.Credentials{AccessKeyID: aws.ToString(ak.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(ak.AccessKey.SecretAccessKey)}
+	var grant struct{ GrantToken string }
+	if err := json.Unmarshal([]byte(f.read(t, "grant.json")), &grant); err != nil {
+		t.Fatal(err)
+	}
+	again := s.KMSWith(creds, "us-east-1")
+	_, err = again.Encrypt(ctx, &kms.EncryptInput{KeyId: aws.String(f.ids.Key), Plaintext: []byte("x"), GrantTokens: []string{grant.GrantToken}})
+	if code := errCode(err); code != "AccessDeniedException" {
+		t.Errorf("the new contractor's Encrypt with the release's grant token: %v; want AccessDeniedException", err)
+	}
+	_, err = sts.NewFromConfig(cfg(creds), stsEndpoint).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("upgrade")})
+	if code := errCode(err); code != "AccessDenied" {
+		t.Errorf("the new contractor's AssumeRole of app: %v; want AccessDenied", err)
+	}
+
+	pol, err := root.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(f.ids.Key), PolicyName: aws.String("default")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := aws.ToString(pol.Policy); !strings.Contains(p, `"`+oldID+`"`) || strings.Contains(p, userARN) || !strings.Contains(p, roleARN) {
+		t.Errorf("GetKeyPolicy after contractor was deleted = %s; want %s in place of %s, and %s as written", p, oldID, userARN, roleARN)
+	}
+	grants, err := root.ListGrants(ctx, &kms.ListGrantsInput{KeyId: aws.String(f.ids.Key)})
+	if err != nil || len(grants.Grants) != 1 {
+		t.Fatalf("ListGrants = %+v, %v", grants, err)
+	}
+	if got := aws.ToString(grants.Grants[0].GranteePrincipal); got != oldID {
+		t.Errorf("the release's grant's GranteePrincipal = %s; want the deleted contractor's unique ID %s", got, oldID)
+	}
+	if got := aws.ToString(grants.Grants[0].RetiringPrincipal); got != roleARN {
+		t.Errorf("the release's grant's RetiringPrincipal = %s; want %s", got, roleARN)
+	}
+	role, err := admin.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, _ := url.QueryUnescape(aws.ToString(role.Role.AssumeRolePolicyDocument)); !strings.Contains(doc, `"`+oldID+`"`) || strings.Contains(doc, userARN) {
+		t.Errorf("app's trust policy after contractor was deleted = %s; want %s in place of %s", doc, oldID, userARN)
+	}
+}
+
+// errCode is the AWS error code of err ("" for none).
+func errCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
 }
