@@ -74,12 +74,13 @@ type signedList struct {
 	canonical bool // lower-case, strictly ascending, non-empty names, at most maxSignedHeaders
 	host      bool
 	amzDate   bool
+	date      bool
 	token     bool
 }
 
 // scanSignedHeaders splits list on ';' into names (at most maxSignedHeaders
 // are stored) and notes, case-insensitively, whether host, x-amz-date and
-// x-amz-security-token are among them.
+// date and x-amz-security-token are among them.
 func scanSignedHeaders(list string, names *[maxSignedHeaders]string) signedList {
 	s := signedList{canonical: true}
 	prev := ""
@@ -91,8 +92,9 @@ func scanSignedHeaders(list string, names *[maxSignedHeaders]string) signedList 
 			last = true
 		}
 		switch len(name) {
-		case len("host"):
+		case len("host"): // and len("date")
 			s.host = s.host || strings.EqualFold(name, "host")
+			s.date = s.date || strings.EqualFold(name, "date")
 		case len("x-amz-date"):
 			s.amzDate = s.amzDate || strings.EqualFold(name, "x-amz-date")
 		case len("x-amz-security-token"):
@@ -107,6 +109,44 @@ func scanSignedHeaders(list string, names *[maxSignedHeaders]string) signedList 
 		prev = name
 	}
 	return s
+}
+
+// amzPrefix is the prefix of the headers a request must sign when it
+// carries them.
+const amzPrefix = "x-amz-"
+
+// unsignedAmzHeader returns the name of an X-Amz-* header of h that the
+// SignedHeaders list does not name (case-insensitively), or "" when every
+// one is signed. When several are unsigned it returns the least name, so
+// the answer does not depend on map order. It does not allocate.
+func unsignedAmzHeader(h map[string][]string, list string) string {
+	found := ""
+	for name := range h {
+		if len(name) < len(amzPrefix) || !strings.EqualFold(name[:len(amzPrefix)], amzPrefix) {
+			continue
+		}
+		if (found == "" || name < found) && !listHas(list, name) {
+			found = name
+		}
+	}
+	return found
+}
+
+// listHas reports whether the ';'-separated list holds name,
+// case-insensitively.
+func listHas(list, name string) bool {
+	for list != "" {
+		item := list
+		if i := strings.IndexByte(list, ';'); i >= 0 {
+			item, list = list[:i], list[i+1:]
+		} else {
+			list = ""
+		}
+		if len(item) == len(name) && strings.EqualFold(item, name) {
+			return true
+		}
+	}
+	return false
 }
 
 func hasUpper(s string) bool {
