@@ -276,7 +276,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 	// KMS requests name their operation in X-Amz-Target; the IAM and STS
 	// query protocol does not. One map lookup keeps the KMS path as it was.
 	if _, kms := r.Header["X-Amz-Target"]; !kms && h.iamSvc != nil && !isJSON(r) {
-		h.serveQuery(w, r, o, reqID)
+		h.serveQuery(w, r, o, reqID, now)
 		return
 	}
 
