@@ -267,6 +267,9 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome,
 		refuse(ns, action, errQueryInternal)
 		return
 	}
+	if h.authed != nil {
+		h.authed(r.Context())
+	}
 	p, _ := res.Credential.Handle.(*iam.Principal)
 	if p == nil {
 		writeQueryError(w, o, ns, reqID, errQueryInternal)
