@@ -122,7 +122,7 @@ const amzPrefix = "x-amz-"
 func unsignedAmzHeader(h map[string][]string, list string) string {
 	found := ""
 	for name := range h {
-		if len(name) < len(amzPrefix) || !strings.EqualFold(name[:len(amzPrefix)], amzPrefix) {
+		if len(name) < len(amzPrefix) || !asciiEqualFold(name[:len(amzPrefix)], amzPrefix) {
 			continue
 		}
 		if (found == "" || name < found) && !listHas(list, name) {
@@ -142,11 +142,36 @@ func listHas(list, name string) bool {
 		} else {
 			list = ""
 		}
-		if len(item) == len(name) && strings.EqualFold(item, name) {
+		if asciiEqualFold(item, name) {
 			return true
 		}
 	}
 	return false
+}
+
+// asciiEqualFold reports whether a and b are equal under ASCII case
+// folding (header names are ASCII; strings.EqualFold also folds Unicode,
+// which is slower and not wanted here).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func hasUpper(s string) bool {
