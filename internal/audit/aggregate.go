@@ -11,8 +11,9 @@ import (
 // Requests that fail authentication are not logged one by one: an
 // unauthenticated client could otherwise make the server fsync once per
 // request. The Aggregator counts them per (event source, source IP, error
-// code, claimed access key) and, once per interval, appends one event per group with the
-// count, the first and last time and up to MaxSamples samples.
+// code, claimed access key) and, once per interval, appends one event per
+// group with the count, the first and last time and up to MaxSamples
+// samples.
 
 // MaxSamples is how many requests an aggregate names.
 const MaxSamples = 3

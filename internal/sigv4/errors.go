@@ -71,24 +71,24 @@ func (e *Error) Error() string { return "sigv4: " + e.Kind.String() + ": " + e.M
 
 // Messages, as AWS words them.
 const (
-	msgMissingAuth         = "Missing Authentication Token"
-	msgUnrecognized        = "The security token included in the request is invalid."
-	msgExpiredToken        = "The security token included in the request is expired"
-	msgMismatch            = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
-	msgHostNotSigned       = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
-	msgDateNotSigned       = "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."
-	msgTokenNotSigned      = "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization."
-	msgDateHeaderNotSigned = "'Date' must be a 'SignedHeader' in the AWS Authorization."
-	msgBothAuthForms       = "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
-	msgContentSHA256       = "The provided 'x-amz-content-sha256' header does not match what was computed."
-	msgAuthTooLong         = "Authorization header is too long."
-	msgRequiresCred        = "Authorization header requires 'Credential' parameter. "
-	msgRequiresSig         = "Authorization header requires 'Signature' parameter. "
-	msgRequiresSigned      = "Authorization header requires 'SignedHeaders' parameter. "
-	msgRequiresDate        = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
-	compactISO8601         = "20060102T150405Z"
-	maxQuotedInMessage     = 1024
-	quotedTruncateSuffix   = "...(truncated)"
+	msgMissingAuth       = "Missing Authentication Token"
+	msgUnrecognized      = "The security token included in the request is invalid."
+	msgExpiredToken      = "The security token included in the request is expired"
+	msgMismatch          = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	msgHostNotSigned     = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
+	msgDateNotSigned     = "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."
+	msgTokenNotSigned    = "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization."
+	msgDateHdrUnsigned   = "'Date' must be a 'SignedHeader' in the AWS Authorization."
+	msgBothAuthForms     = "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
+	msgContentSHA256     = "The provided 'x-amz-content-sha256' header does not match what was computed."
+	msgAuthTooLong       = "Authorization header is too long."
+	msgRequiresCred      = "Authorization header requires 'Credential' parameter. "
+	msgRequiresSig       = "Authorization header requires 'Signature' parameter. "
+	msgRequiresSigned    = "Authorization header requires 'SignedHeaders' parameter. "
+	msgRequiresDate      = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. "
+	compactISO8601       = "20060102T150405Z"
+	maxQuotedInMessage   = 1024
+	quotedTruncateSuffix = "...(truncated)"
 )
 
 func newError(k Kind, msg string) *Error { return &Error{Kind: k, Message: msg} }

@@ -132,7 +132,7 @@ func TestDateHeader(t *testing.T) {
 		want       string
 	}{
 		{"signed", "Sun, 30 Aug 2015 12:36:00 GMT", true, ""},
-		{"unsigned", "Sun, 30 Aug 2015 12:36:00 GMT", false, msgDateHeaderNotSigned},
+		{"unsigned", "Sun, 30 Aug 2015 12:36:00 GMT", false, msgDateHdrUnsigned},
 		{"malformed", "yesterday", true, "Date must be in ISO-8601 'basic format'. Got 'yesterday'. See http://en.wikipedia.org/wiki/ISO_8601"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

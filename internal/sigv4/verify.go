@@ -142,7 +142,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Re
 		// A request dated by Date alone must sign it. AWS documents no
 		// answer for this case; Trent fails closed with the message it
 		// gives for an unsigned X-Amz-Date.
-		return Result{}, newError(KindInvalidSignature, msgDateHeaderNotSigned)
+		return Result{}, newError(KindInvalidSignature, msgDateHdrUnsigned)
 	case len(tokens) > 0 && !sl.token:
 		return Result{}, newError(KindInvalidSignature, msgTokenNotSigned)
 	}
