@@ -4,12 +4,12 @@
 //
 // Beyond the cap, connections wait: the listener stops accepting and the
 // kernel's listen queue holds them, in order, until a held connection
-// closes. To keep that wait short it never ends only when a client lets go
-// of an idle keep-alive connection: while a connection waits, the listener
+// closes. So that the wait does not last as long as clients keep idle
+// keep-alive connections open, the listener, while a connection waits,
 // closes an idle held connection to make room (first one that never
-// authenticated, else the one idle the longest), as a server's idle
-// timeout would. So a waiting connection (a health check, say) gets in as
-// soon as any held connection is between requests, and at the latest when
+// authenticated, else the one idle the longest), as an idle timeout
+// would. A waiting connection (a health check, say) therefore gets in as
+// soon as any held connection is between requests, and otherwise when
 // the first in-flight request ends (the server's read and write timeouts
 // bound it) or an unauthenticated connection times out.
 //
