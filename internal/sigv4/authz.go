@@ -117,15 +117,31 @@ const amzPrefix = "x-amz-"
 
 // unsignedAmzHeader returns the name of an X-Amz-* header of h that the
 // SignedHeaders list does not name (case-insensitively), or "" when every
-// one is signed. When several are unsigned it returns the least name, so
-// the answer does not depend on map order. It does not allocate.
-func unsignedAmzHeader(h map[string][]string, list string) string {
+// one is signed. names and sl are what scanSignedHeaders made of list:
+// when sl.canonical, names holds the whole list, already split. When
+// several headers are unsigned it returns the least name, so the answer
+// does not depend on map order. It does not allocate.
+func unsignedAmzHeader(h map[string][]string, names []string, sl signedList, list string) string {
 	found := ""
 	for name := range h {
 		if len(name) < len(amzPrefix) || !asciiEqualFold(name[:len(amzPrefix)], amzPrefix) {
 			continue
 		}
-		if (found == "" || name < found) && !listHas(list, name) {
+		if found != "" && name >= found {
+			continue
+		}
+		signed := false
+		if sl.canonical {
+			for _, n := range names {
+				if asciiEqualFold(n, name) {
+					signed = true
+					break
+				}
+			}
+		} else {
+			signed = listHas(list, name)
+		}
+		if !signed {
 			found = name
 		}
 	}

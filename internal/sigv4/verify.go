@@ -146,7 +146,7 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Re
 	case len(tokens) > 0 && !sl.token:
 		return Result{}, newError(KindInvalidSignature, msgTokenNotSigned)
 	}
-	if name := unsignedAmzHeader(r.Header, a.signedHeaders); name != "" {
+	if name := unsignedAmzHeader(r.Header, names[:sl.n], sl, a.signedHeaders); name != "" {
 		return Result{}, errNotSigned(name)
 	}
 
