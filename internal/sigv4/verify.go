@@ -94,8 +94,8 @@ type Result struct {
 // X-Amz-Target, the operation itself. Verify therefore refuses a request
 // that carries an X-Amz-* header it did not sign, naming the header, as
 // AWS does for the headers it requires ("'X-Amz-Date' must be a
-// 'SignedHeader' in the AWS Authorization."). Every AWS SDK and the CLI
-// sign every X-Amz-* header they send.
+// 'SignedHeader' in the AWS Authorization."). The AWS CLI, boto3 and
+// aws-sdk-go-v2 sign every X-Amz-* header they send.
 //
 // Every verdict on the request is an *Error. A Lookup failure other than
 // ErrUnknownAccessKey is returned wrapped, as an internal error. Verify
