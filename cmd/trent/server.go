@@ -12,9 +12,11 @@ import (
 	"net/http/pprof"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/trentkms/trent/internal/api"
+	"github.com/trentkms/trent/internal/connlimit"
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/installation"
 	"github.com/trentkms/trent/internal/policy"
@@ -34,8 +36,18 @@ type serverFlags struct {
 	metricsAddr    string
 	pprofAddr      string
 	testingClock   bool
+	maxConns       string
 	audit          auditFlags
 }
+
+// readHeaderTimeout bounds the wait for a request's headers, and how long
+// a connection that has not authenticated may stay idle.
+const readHeaderTimeout = 10 * time.Second
+
+// defaultMaxConnections is --max-connections' default: sized so that the
+// connections of a node fit in 2 GiB of memory (README, Server flags, has
+// the measurements and the arithmetic).
+const defaultMaxConnections = 400
 
 // changePollInterval is how often a node reads the store's change feed:
 // a change made through another node is honoured here within about this
@@ -68,6 +80,7 @@ func runServer(ctx context.Context, args []string) error {
 	fs.StringVar(&f.logFormat, "log-format", envOr("TRENT_LOG_FORMAT", "text"), "log format: text or json (env TRENT_LOG_FORMAT)")
 	fs.StringVar(&f.metricsAddr, "metrics-listen", envOr("TRENT_METRICS_LISTEN", ""), "also serve GET /metrics (Prometheus) on this address; it is always served on --listen too (env TRENT_METRICS_LISTEN)")
 	fs.StringVar(&f.pprofAddr, "pprof-listen", "", "serve Go's profiler (net/http/pprof) on this loopback address, for performance work")
+	fs.StringVar(&f.maxConns, "max-connections", envOr("TRENT_MAX_CONNECTIONS", strconv.Itoa(defaultMaxConnections)), "connections held at once on --listen; more wait until one closes (env TRENT_MAX_CONNECTIONS)")
 	fs.BoolVar(&f.testingClock, "testing-clock", false, "FOR TESTS ONLY: let POST "+api.TestingClockPath+"?advance=<duration> move the key clock forward (unauthenticated; loopback only)")
 	f.audit.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -87,6 +100,10 @@ func runServer(ctx context.Context, args []string) error {
 		}
 	}
 	f.data.firstRegions = given.String()
+	maxConns, err := strconv.Atoi(f.maxConns)
+	if err != nil || maxConns < 1 {
+		return fmt.Errorf("--max-connections %q: want a whole number of at least 1", f.maxConns)
+	}
 	logger, err := newLogger(os.Stderr, f.logFormat, f.logLevel)
 	if err != nil {
 		return err
@@ -191,16 +208,24 @@ func runServer(ctx context.Context, args []string) error {
 		AuthorizeLookup: lookupAuthorizer(policies),
 		Requests:        mx,
 		Metrics:         mx.Handler(),
+		Authenticated:   connlimit.MarkAuthenticated,
 	})
+	// At most maxConns connections at once; one whose requests have all
+	// failed authentication (or that sent none) is closed after the
+	// read-header timeout instead of the idle timeout (README, Server
+	// flags).
+	cl := connlimit.New(ln, connlimit.Config{Max: maxConns, UnauthenticatedIdle: readHeaderTimeout, Logger: logger})
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		ConnState:         cl.ConnState,
+		ConnContext:       cl.ConnContext,
 	}
 
 	scheme := "http"
@@ -235,9 +260,9 @@ func runServer(ctx context.Context, args []string) error {
 	errc := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
-			errc <- srv.ServeTLS(ln, "", "")
+			errc <- srv.ServeTLS(cl, "", "")
 		} else {
-			errc <- srv.Serve(ln)
+			errc <- srv.Serve(cl)
 		}
 	}()
 	select {

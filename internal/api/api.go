@@ -81,6 +81,12 @@ type Config struct {
 	// authentication.
 	Requests RequestObserver
 	Metrics  http.Handler
+
+	// Authenticated, when non-nil, is called with the request's context
+	// for every API request whose signature verifies (the connection
+	// limiter's connlimit.MarkAuthenticated). It must be cheap and safe
+	// for concurrent use.
+	Authenticated func(ctx context.Context)
 }
 
 // TestingClockPath is where Config.TestingClock is served.
@@ -113,6 +119,7 @@ type Handler struct {
 
 	requests RequestObserver
 	metrics  http.Handler
+	authed   func(ctx context.Context)
 }
 
 // route is one operation: decode turns a body into the operation's input
@@ -126,7 +133,7 @@ type route struct {
 func New(c Config) *Handler {
 	h := &Handler{svc: c.Service, kms: c.KMS, log: c.Logger, clock: c.TestingClock,
 		audit: c.Audit, agg: c.Unauthenticated, ct: c.CloudTrail, trail: c.AuditLog, ready: c.Ready, authorizeLookup: c.AuthorizeLookup,
-		requests: c.Requests, metrics: c.Metrics}
+		requests: c.Requests, metrics: c.Metrics, authed: c.Authenticated}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -278,7 +285,7 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 	// KMS requests name their operation in X-Amz-Target; the IAM and STS
 	// query protocol does not. One map lookup keeps the KMS path as it was.
 	if _, kms := r.Header["X-Amz-Target"]; !kms && h.iamSvc != nil && !isJSON(r) {
-		h.serveQuery(w, r, o, reqID)
+		h.serveQuery(w, r, o, reqID, now)
 		return
 	}
 
@@ -315,6 +322,9 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 		h.unauthenticated(r, reqID, target, errInternal.typ, "", now)
 		h.writeError(w, o, errInternal)
 		return
+	}
+	if h.authed != nil {
+		h.authed(r.Context())
 	}
 	p, _ := res.Credential.Handle.(*iam.Principal)
 	if p == nil {

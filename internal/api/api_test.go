@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/trentkms/trent/internal/connlimit"
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/keyring"
 	"github.com/trentkms/trent/internal/metrics"
@@ -64,6 +66,8 @@ func newFixture(tb testing.TB) *fixture {
 		Requests: mx,
 		Metrics:  mx.Handler(),
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// As trent server wires it.
+		Authenticated: connlimit.MarkAuthenticated,
 	})
 	return &fixture{h: h, signer: sigv4.Signer{AccessKeyID: ak.ID, Secret: []byte(secret), Region: "us-east-1", Service: "kms"}}
 }
@@ -221,5 +225,40 @@ func TestTestingClockHook(t *testing.T) {
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/_trent/testing/other", nil))
 	if served != 1 || w.status != http.StatusNotFound {
 		t.Errorf("another path reached the hook")
+	}
+}
+
+// TestAuthenticatedHook checks that Config.Authenticated is called for a
+// request whose signature verifies, and only then.
+func TestAuthenticatedHook(t *testing.T) {
+	f := newFixture(t)
+	calls := 0
+	f.h.authed = func(context.Context) { calls++ }
+	for _, tc := range []struct {
+		name string
+		req  func() *http.Request
+		want int
+	}{
+		{"signed", func() *http.Request { return f.request("ListKeys", []byte(`{}`)) }, 1},
+		{"signed, failing operation", func() *http.Request { return f.request("DescribeKey", []byte(`{}`)) }, 1},
+		{"unsigned", func() *http.Request {
+			r := f.request("ListKeys", []byte(`{}`))
+			r.Header.Del("Authorization")
+			return r
+		}, 0},
+		{"wrong signature", func() *http.Request {
+			r := f.request("ListKeys", []byte(`{}`))
+			r.Header.Set("X-Amz-Target", "TrentService.DisableKey")
+			r.Header.Set("Authorization", strings.Replace(r.Header.Get("Authorization"), "Signature=", "Signature=0", 1))
+			return r
+		}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls = 0
+			f.h.ServeHTTP(newRecorder(), tc.req())
+			if calls != tc.want {
+				t.Errorf("Authenticated called %d times, want %d", calls, tc.want)
+			}
+		})
 	}
 }

@@ -150,18 +150,25 @@ func (h *Handler) finish(ctx context.Context, ev *audit.Event, we *wireError) bo
 	return true
 }
 
-// unauthenticated counts a request that failed authentication.
+// unauthenticated counts a KMS or CloudTrail request (named by its
+// X-Amz-Target) that failed authentication.
 func (h *Handler) unauthenticated(r *http.Request, reqID, target, code, msg string, now time.Time) {
-	if h.agg == nil {
-		return
-	}
 	src := audit.SourceKMS
 	if strings.HasPrefix(target, cloudTrailPrefix) {
 		src = audit.SourceCloudTrail
 	}
+	h.countUnauthenticated(r, reqID, src, target, code, msg, now)
+}
+
+// countUnauthenticated counts a request of the event source src that
+// failed authentication; name is the operation it claimed (unverified).
+func (h *Handler) countUnauthenticated(r *http.Request, reqID, src, name, code, msg string, now time.Time) {
+	if h.agg == nil {
+		return
+	}
 	akid, region := claimedCredential(r)
 	h.agg.Add(audit.Unauthenticated{
-		SourceIP: sourceIP(r), ErrorCode: code, AccessKeyID: akid, EventName: opName(target),
+		SourceIP: sourceIP(r), ErrorCode: code, AccessKeyID: akid, EventName: opName(name),
 		EventSource: src, Region: region, UserAgent: r.UserAgent(), RequestID: reqID, Time: now, Message: msg,
 	})
 }

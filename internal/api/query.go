@@ -204,36 +204,54 @@ func writeXML(w http.ResponseWriter, status int, v any) {
 	w.Write(b)
 }
 
-// serveQuery handles a query-protocol request (IAM or STS).
-func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome, reqID string) {
+// serveQuery handles a query-protocol request (IAM or STS) that arrived
+// at now.
+func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome, reqID string, now time.Time) {
 	authz := ""
 	if hs := r.Header["Authorization"]; len(hs) > 0 {
 		authz = hs[0]
 	}
 	svc := credentialService(authz)
+	// refuse answers a request that is not authenticated and counts it in
+	// the audit log's aggregates of unauthenticated requests, as for KMS,
+	// under the event source of the service it was signed for (IAM
+	// unless that is STS).
+	refuse := func(ns, action string, e queryError) {
+		src := sourceIAM
+		if ns == stsNamespace {
+			src = sourceSTS
+		}
+		h.countUnauthenticated(r, reqID, src, action, e.code, e.message, now)
+		writeQueryError(w, o, ns, reqID, e)
+	}
 	body, err := readBody(r, nil)
 	defer clear(body)
 	params := queryParams{}
 	if r.URL.RawQuery != "" {
 		if decodeQuery(r.URL.RawQuery, params) != nil {
-			writeQueryError(w, o, iamNamespace, reqID, queryError{"MalformedQueryString", 400, "The query string is malformed.", true})
+			ns := iamNamespace
+			if svc == "sts" {
+				ns = stsNamespace
+			}
+			refuse(ns, "", queryError{"MalformedQueryString", 400, "The query string is malformed.", true})
 			return
 		}
 	}
 	if err == nil {
 		err = decodeQuery(string(body), params)
 	}
-	o.op = opName(params["Action"])
+	action := params["Action"]
+	o.op = opName(action)
 	ns, verifier, routes := iamNamespace, h.iamVerifier, h.iamRoutes
 	if svc == "sts" || (svc != "iam" && params["Version"] == stsVersion) {
 		ns, verifier, routes = stsNamespace, h.stsVerifier, h.stsRoutes
 	}
 	if err != nil {
-		writeQueryError(w, o, ns, reqID, queryError{"MalformedQueryString", 400, "The request body is not a valid form-encoded query.", true})
+		refuse(ns, action, queryError{"MalformedQueryString", 400, "The request body is not a valid form-encoded query.", true})
 		return
 	}
 	if verifier == nil {
-		writeQueryError(w, o, ns, reqID, queryError{"InvalidAction", 400, "The IAM and STS APIs are not served by this endpoint.", true})
+		refuse(ns, action, queryError{"InvalidAction", 400, "The IAM and STS APIs are not served by this endpoint.", true})
 		return
 	}
 	res, err := verifier.Verify(r.Context(), r, body)
@@ -242,12 +260,15 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome,
 		if errors.As(err, &se) {
 			e := querySigErrors[se.Kind]
 			e.message = se.Message
-			writeQueryError(w, o, ns, reqID, e)
+			refuse(ns, action, e)
 			return
 		}
 		h.log.ErrorContext(r.Context(), "credential lookup failed", "request_id", reqID, "err", err)
-		writeQueryError(w, o, ns, reqID, errQueryInternal)
+		refuse(ns, action, errQueryInternal)
 		return
+	}
+	if h.authed != nil {
+		h.authed(r.Context())
 	}
 	p, _ := res.Credential.Handle.(*iam.Principal)
 	if p == nil {
@@ -255,7 +276,6 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome,
 		return
 	}
 	o.account, o.principal = p.Account, p.ARN
-	action := params["Action"]
 	// Authenticated IAM and STS calls are audited as KMS calls are, under
 	// their own event source; a mutation's event commits in the
 	// transaction of its change (the store picks it up from the context).

@@ -10,9 +10,10 @@ import (
 
 // Requests that fail authentication are not logged one by one: an
 // unauthenticated client could otherwise make the server fsync once per
-// request. The Aggregator counts them per (source IP, error code, claimed
-// access key) and, once per interval, appends one event per group with the
-// count, the first and last time and up to MaxSamples samples.
+// request. The Aggregator counts them per (event source, source IP, error
+// code, claimed access key) and, once per interval, appends one event per
+// group with the count, the first and last time and up to MaxSamples
+// samples.
 
 // MaxSamples is how many requests an aggregate names.
 const MaxSamples = 3
@@ -35,7 +36,7 @@ type Unauthenticated struct {
 	Message     string
 }
 
-type aggKey struct{ ip, code, akid string }
+type aggKey struct{ src, ip, code, akid string }
 
 type aggregate struct {
 	first   Unauthenticated
@@ -83,7 +84,7 @@ func NewAggregator(cfg AggregatorConfig) *Aggregator {
 
 // Add counts u.
 func (a *Aggregator) Add(u Unauthenticated) {
-	k := aggKey{u.SourceIP, u.ErrorCode, clip(u.AccessKeyID, 128)}
+	k := aggKey{u.EventSource, u.SourceIP, u.ErrorCode, clip(u.AccessKeyID, 128)}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	g := a.groups[k]

@@ -535,16 +535,31 @@ func TestAggregator(t *testing.T) {
 	for i := range 10 {
 		a.Add(Unauthenticated{SourceIP: fmt.Sprint("10.0.1.", i), ErrorCode: "MissingAuthenticationTokenException", Time: now})
 	}
-	if n := a.Flush(t.Context()); n != 11 {
-		t.Fatalf("Flush appended %d events, want 11", n)
+	// The same source, error and key on another service is its own
+	// aggregate, under its own event source.
+	a.Add(Unauthenticated{SourceIP: "10.0.0.1", ErrorCode: "InvalidSignatureException", AccessKeyID: "AKIAEXAMPLE",
+		EventName: "ListUsers", EventSource: "iam.amazonaws.com", RequestID: "iam0", Time: now})
+	if n := a.Flush(t.Context()); n != 12 {
+		t.Fatalf("Flush appended %d events, want 12", n)
 	}
-	if len(m.recs) != 11 {
-		t.Fatalf("log has %d events after 1010 unauthenticated requests, want 11", len(m.recs))
+	if len(m.recs) != 12 {
+		t.Fatalf("log has %d events after 1011 unauthenticated requests, want 12", len(m.recs))
 	}
 	var total int64
+	iam := 0
 	for _, r := range m.recs {
 		ev, _ := ParseEvent(r.Event)
 		total += Count(ev)
+		if ev.EventSource == "iam.amazonaws.com" {
+			iam++
+			if Count(ev) != 1 || ev.EventName != "ListUsers" || ev.RequestID != "iam0" {
+				t.Errorf("IAM aggregate %+v", ev)
+			}
+			continue
+		}
+		if ev.EventSource != SourceKMS {
+			t.Errorf("event source %q, want %s", ev.EventSource, SourceKMS)
+		}
 		if ev.UserIdentity.AccessKeyID == "AKIAEXAMPLE" {
 			var x struct {
 				Count   int64
@@ -556,8 +571,8 @@ func TestAggregator(t *testing.T) {
 			}
 		}
 	}
-	if total != 1010 {
-		t.Errorf("aggregates count %d requests, want 1010", total)
+	if total != 1011 || iam != 1 {
+		t.Errorf("aggregates count %d requests (%d IAM aggregates), want 1011 (1)", total, iam)
 	}
 	if n := a.Flush(t.Context()); n != 0 {
 		t.Errorf("second Flush appended %d", n)

@@ -74,12 +74,13 @@ type signedList struct {
 	canonical bool // lower-case, strictly ascending, non-empty names, at most maxSignedHeaders
 	host      bool
 	amzDate   bool
+	date      bool
 	token     bool
 }
 
 // scanSignedHeaders splits list on ';' into names (at most maxSignedHeaders
 // are stored) and notes, case-insensitively, whether host, x-amz-date and
-// x-amz-security-token are among them.
+// date and x-amz-security-token are among them.
 func scanSignedHeaders(list string, names *[maxSignedHeaders]string) signedList {
 	s := signedList{canonical: true}
 	prev := ""
@@ -91,8 +92,9 @@ func scanSignedHeaders(list string, names *[maxSignedHeaders]string) signedList 
 			last = true
 		}
 		switch len(name) {
-		case len("host"):
+		case len("host"): // and len("date")
 			s.host = s.host || strings.EqualFold(name, "host")
+			s.date = s.date || strings.EqualFold(name, "date")
 		case len("x-amz-date"):
 			s.amzDate = s.amzDate || strings.EqualFold(name, "x-amz-date")
 		case len("x-amz-security-token"):
@@ -107,6 +109,85 @@ func scanSignedHeaders(list string, names *[maxSignedHeaders]string) signedList 
 		prev = name
 	}
 	return s
+}
+
+// amzPrefix is the prefix of the headers a request must sign when it
+// carries them.
+const amzPrefix = "x-amz-"
+
+// unsignedAmzHeader returns the name of an X-Amz-* header of h that the
+// SignedHeaders list does not name (case-insensitively), or "" when every
+// one is signed. names and sl are what scanSignedHeaders made of list:
+// when sl.canonical, names holds the whole list, already split. When
+// several headers are unsigned it returns the least name, so the answer
+// does not depend on map order. It does not allocate.
+func unsignedAmzHeader(h map[string][]string, names []string, sl signedList, list string) string {
+	found := ""
+	for name := range h {
+		if len(name) < len(amzPrefix) || !asciiEqualFold(name[:len(amzPrefix)], amzPrefix) {
+			continue
+		}
+		if found != "" && name >= found {
+			continue
+		}
+		signed := false
+		if sl.canonical {
+			for _, n := range names {
+				if asciiEqualFold(n, name) {
+					signed = true
+					break
+				}
+			}
+		} else {
+			signed = listHas(list, name)
+		}
+		if !signed {
+			found = name
+		}
+	}
+	return found
+}
+
+// listHas reports whether the ';'-separated list holds name,
+// case-insensitively.
+func listHas(list, name string) bool {
+	for list != "" {
+		item := list
+		if i := strings.IndexByte(list, ';'); i >= 0 {
+			item, list = list[:i], list[i+1:]
+		} else {
+			list = ""
+		}
+		if asciiEqualFold(item, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiEqualFold reports whether a and b are equal under ASCII case
+// folding (header names are ASCII; strings.EqualFold also folds Unicode,
+// which is slower and not wanted here).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if x == y {
+			continue
+		}
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func hasUpper(s string) bool {

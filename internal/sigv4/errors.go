@@ -78,6 +78,7 @@ const (
 	msgHostNotSigned     = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."
 	msgDateNotSigned     = "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization."
 	msgTokenNotSigned    = "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization."
+	msgDateHdrUnsigned   = "'Date' must be a 'SignedHeader' in the AWS Authorization."
 	msgBothAuthForms     = "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
 	msgContentSHA256     = "The provided 'x-amz-content-sha256' header does not match what was computed."
 	msgAuthTooLong       = "Authorization header is too long."
@@ -102,6 +103,12 @@ func quote(s string) string {
 
 func errNotKeyValue(part, header string) *Error {
 	return newError(KindIncompleteSignature, "'"+quote(part)+"' not a valid key=value pair (missing equal-sign) in Authorization header: '"+quote(header)+"'.")
+}
+
+// errNotSigned reports a header that the request carries but did not
+// sign, in the words AWS uses for X-Amz-Date and X-Amz-Security-Token.
+func errNotSigned(name string) *Error {
+	return newError(KindInvalidSignature, "'"+quote(name)+"' must be a 'SignedHeader' in the AWS Authorization.")
 }
 
 func errUnsupportedAlgorithm(alg string) *Error {

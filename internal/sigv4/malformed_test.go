@@ -54,6 +54,28 @@ func TestMalformed(t *testing.T) {
 		{"x-amz-date not signed", []string{"AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host, " + sig}, nil, KindInvalidSignature, msgDateNotSigned},
 		{"token not signed", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
 			func(r *http.Request) { r.Header.Set("X-Amz-Security-Token", "tok") }, KindInvalidSignature, msgTokenNotSigned},
+		{"x-amz-target not signed", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
+			func(r *http.Request) { r.Header.Set("X-Amz-Target", "TrentService.DisableKey") }, KindInvalidSignature,
+			"'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."},
+		{"x-amz-content-sha256 not signed", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
+			func(r *http.Request) { r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD") }, KindInvalidSignature,
+			"'X-Amz-Content-Sha256' must be a 'SignedHeader' in the AWS Authorization."},
+		{"lower-case x-amz header not signed", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
+			func(r *http.Request) { r.Header["x-amz-foo"] = []string{"1"} }, KindInvalidSignature,
+			"'x-amz-foo' must be a 'SignedHeader' in the AWS Authorization."},
+		{"two unsigned, the least named", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
+			func(r *http.Request) {
+				r.Header.Set("X-Amz-Zeta", "1")
+				r.Header.Set("X-Amz-Alpha", "1")
+				r.Header.Set("X-Amz-Mid", "1")
+			},
+			KindInvalidSignature, "'X-Amz-Alpha' must be a 'SignedHeader' in the AWS Authorization."},
+		{"signed x-amz header, upper case in the list", []string{"AWS4-HMAC-SHA256 " + cred + ", SignedHeaders=host;x-amz-date;X-Amz-Target, " + sig},
+			func(r *http.Request) { r.Header.Set("X-Amz-Target", "t") }, KindInvalidSignature, msgMismatch},
+		{"x-amzn header need not be signed", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
+			func(r *http.Request) { r.Header.Set("X-Amzn-Trace-Id", "Root=1-5759e988-bd862e3fe1be46a994272793") }, 0, ""},
+		{"amz-sdk header need not be signed", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
+			func(r *http.Request) { r.Header.Set("Amz-Sdk-Request", "attempt=1") }, 0, ""},
 		{"bad x-amz-date", []string{"AWS4-HMAC-SHA256 " + cred + ", " + signed + ", " + sig},
 			func(r *http.Request) { r.Header.Set("X-Amz-Date", "2015-08-30T12:36:00Z") }, KindIncompleteSignature,
 			"Date must be in ISO-8601 'basic format'. Got '2015-08-30T12:36:00Z'. See http://en.wikipedia.org/wiki/ISO_8601"},
@@ -110,7 +132,7 @@ func TestDateHeader(t *testing.T) {
 		want       string
 	}{
 		{"signed", "Sun, 30 Aug 2015 12:36:00 GMT", true, ""},
-		{"unsigned", "Sun, 30 Aug 2015 12:36:00 GMT", false, ""},
+		{"unsigned", "Sun, 30 Aug 2015 12:36:00 GMT", false, msgDateHdrUnsigned},
 		{"malformed", "yesterday", true, "Date must be in ISO-8601 'basic format'. Got 'yesterday'. See http://en.wikipedia.org/wiki/ISO_8601"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -119,6 +141,12 @@ func TestDateHeader(t *testing.T) {
 			names := []string{"host"}
 			if tc.signDate {
 				names = []string{"date", "host"}
+			}
+			if !tc.signDate {
+				refSign(r, nil, suiteAccessKey, suiteSecret, suiteRegion, suiteService, "", names)
+				_, err := suiteVerifier(suiteTime).Verify(context.Background(), r, nil)
+				wantError(t, err, KindInvalidSignature, tc.want)
+				return
 			}
 			if tc.want != "" {
 				r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=date;host, Signature=00")

@@ -82,11 +82,20 @@ type Result struct {
 // Verify checks the SigV4 Authorization header of r over r's method, path,
 // query, the headers the client signed, and body (the complete request
 // body, which the caller has read). It checks, in AWS's order: the header's
-// syntax and parts, that host (and x-amz-date, and x-amz-security-token when
-// present) are signed, the date (X-Amz-Date, else Date), the clock skew, the
+// syntax and parts, that host, the date header the request is dated by
+// (X-Amz-Date, else Date) and every X-Amz-* header it carries are signed,
+// the date (X-Amz-Date, else Date), the clock skew, the
 // credential scope (region allowed, service, terminator, date), the access
 // key (Lookup), X-Amz-Content-Sha256 if present, then the signature, in
 // constant time.
+//
+// The signature covers only the headers SignedHeaders names, so a header
+// left out of it can be changed by anyone who replays the request: for
+// X-Amz-Target, the operation itself. Verify therefore refuses a request
+// that carries an X-Amz-* header it did not sign, naming the header, as
+// AWS does for the headers it requires ("'X-Amz-Date' must be a
+// 'SignedHeader' in the AWS Authorization."). The AWS CLI, boto3 and
+// aws-sdk-go-v2 sign every X-Amz-* header they send.
 //
 // Every verdict on the request is an *Error. A Lookup failure other than
 // ErrUnknownAccessKey is returned wrapped, as an internal error. Verify
@@ -129,8 +138,16 @@ func (v *Verifier) Verify(ctx context.Context, r *http.Request, body []byte) (Re
 		return Result{}, newError(KindInvalidSignature, msgHostNotSigned)
 	case len(amzDates) > 0 && !sl.amzDate:
 		return Result{}, newError(KindInvalidSignature, msgDateNotSigned)
+	case len(amzDates) == 0 && !sl.date:
+		// A request dated by Date alone must sign it. AWS documents no
+		// answer for this case; Trent fails closed with the message it
+		// gives for an unsigned X-Amz-Date.
+		return Result{}, newError(KindInvalidSignature, msgDateHdrUnsigned)
 	case len(tokens) > 0 && !sl.token:
 		return Result{}, newError(KindInvalidSignature, msgTokenNotSigned)
+	}
+	if name := unsignedAmzHeader(r.Header, names[:sl.n], sl, a.signedHeaders); name != "" {
+		return Result{}, errNotSigned(name)
 	}
 
 	t, amzDate, derr := requestTime(amzDates, dates)

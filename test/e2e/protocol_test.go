@@ -16,6 +16,7 @@ import (
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 
 	"github.com/trentkms/trent/test/harness"
 )
@@ -335,4 +336,67 @@ type countWriter struct{ n *atomic.Int64 }
 func (w countWriter) Write(p []byte) (int, error) {
 	w.n.Add(int64(len(p)))
 	return len(p), nil
+}
+
+// signHostDateOnly signs a POST of body to the server for kms with only
+// host and x-amz-date in SignedHeaders (no X-Amz-Target, no Content-Type,
+// no Content-Length yet), as a captured request an attacker could replay.
+func (e *env) signHostDateOnly(t *testing.T, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.s.Endpoint+"/", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := req.ContentLength
+	req.ContentLength = 0 // aws-sdk-go-v2's signer signs content-length only when it is positive
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(t.Context(), e.creds(t), req, hex.EncodeToString(sum[:]), "kms", region, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = n
+	if a := req.Header.Get("Authorization"); !strings.Contains(a, "SignedHeaders=host;x-amz-date,") {
+		t.Fatalf("the request signs more than host and x-amz-date: %s", a)
+	}
+	req.Header.Set("Content-Type", jsonContentType)
+	return req
+}
+
+// TestUnsignedTargetReplay: a request whose signature covers only host and
+// x-amz-date is refused when it carries an X-Amz-Target, which it did not
+// sign: otherwise anyone holding it could replay it as another operation
+// on the same body (DescribeKey's {"KeyId"} is DisableKey's and
+// ScheduleKeyDeletion's too). The key is unchanged.
+func TestUnsignedTargetReplay(t *testing.T) {
+	each(t, harness.Options{}, func(t *testing.T, e *env) {
+		id := aws.ToString(createKey(t, e.kms, nil).KeyId)
+		body := `{"KeyId":"` + id + `"}`
+		const want = "'X-Amz-Target' must be a 'SignedHeader' in the AWS Authorization."
+		for _, target := range []string{"TrentService.DisableKey", "TrentService.ScheduleKeyDeletion", "TrentService.DescribeKey"} {
+			t.Run(target, func(t *testing.T) {
+				req := e.signHostDateOnly(t, body)
+				req.Header.Set("X-Amz-Target", target)
+				wantRawError(t, e.do(t, req), 400, "InvalidSignatureException", want)
+				if t.Failed() {
+					t.Logf("the replay as %s was not refused", target)
+				}
+			})
+		}
+		md := describe(t, e.kms, id)
+		if md.KeyState != types.KeyStateEnabled || md.DeletionDate != nil || !md.Enabled {
+			t.Errorf("after the refused replays the key is %s (Enabled %v, DeletionDate %v), want Enabled", md.KeyState, md.Enabled, md.DeletionDate)
+		}
+
+		// The same request with its target signed is served: the refusal
+		// is about the unsigned header, not the hand-made signature.
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, e.s.Endpoint+"/", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", jsonContentType)
+		req.Header.Set("X-Amz-Target", "TrentService.DescribeKey")
+		signFor(e.creds(t), region, time.Time{}, strings.NewReader(body))(t, req)
+		if r := e.do(t, req); r.status != 200 {
+			t.Errorf("DescribeKey with its target signed: HTTP %d %s", r.status, r.body)
+		}
+	})
 }
