@@ -28,10 +28,8 @@ var sdkBodies = []string{
 var hostileBodies = []string{
 	`{"KeyId":"alias/x","Plaintext":[104,105]}`,
 	`{"KeyId":"alias/x","Plaintext":"aGl="}`,
-	`{"CiphertextBlob":"AQID
-BA=="}`,
-	`{"CiphertextBlob":"AQIDBA==
-"}`,
+	`{"CiphertextBlob":"AQID\nBA=="}`,
+	`{"CiphertextBlob":"AQIDBA==\r\n"}`,
 	`{"KeyId":"alias/x","Plaintext":"aGk=","EncryptionContext":{"a":null}}`,
 	`{"KeyId":"alias/x","GrantTokens":["t",null]}`,
 	`{"KeyId":"k","PublicKey":[48,1],"KeyAgreementAlgorithm":"ECDH"}`,
