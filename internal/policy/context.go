@@ -94,8 +94,11 @@ func (v *Values) Lookup(key string) ([]string, bool) {
 		return nil, false
 	}
 	vals, ok := v.m[key]
+	if ok && !v.folds {
+		return vals, true
+	}
 	n := dataPrefixLen(key)
-	if n == 0 || ok && !v.folds {
+	if n == 0 {
 		return vals, ok
 	}
 	var found []string
