@@ -220,18 +220,45 @@ type serializationError struct{ msg string }
 
 func (e *serializationError) Error() string { return e.msg }
 
+// decode decodes body into v (a pointer to a struct) with encoding/json,
+// after refusing what AWS's JSON protocol refuses and encoding/json takes
+// (strict.go).
 func decode(body []byte, v any) error {
 	if len(body) == 0 {
 		return nil
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return &serializationError{msg: "Unexpected value type in payload at '" + te.Field + "'"}
-		}
-		return &serializationError{msg: "Invalid JSON in request body"}
+	if err := strictCheck(body, v); err != nil {
+		return err
 	}
-	return nil
+	return decodeError(json.Unmarshal(body, v))
+}
+
+// decodeError turns an encoding/json error into a *serializationError with
+// the message the awsjson path gives for the same fault (fastDecodeError).
+func decodeError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		if te.Value == base64Marker {
+			return errBadBase64(te.Field)
+		}
+		return errWrongType(te.Field)
+	}
+	return errBadJSON
+}
+
+// The SerializationException messages. AWS's wording is not recorded;
+// these name the member where there is one.
+var errBadJSON = &serializationError{msg: "Invalid JSON in request body"}
+
+func errWrongType(field string) error {
+	return &serializationError{msg: "Unexpected value type in payload at '" + field + "'"}
+}
+
+func errBadBase64(field string) error {
+	return &serializationError{msg: "Invalid base64 value in payload at '" + field + "'"}
 }
 
 // ServeHTTP implements http.Handler.

@@ -40,12 +40,18 @@ func fastOp[I, O any](decode func(d *awsjson.Decoder, in *I), f func(context.Con
 	}
 }
 
+// fastDecodeError turns an awsjson error into a *serializationError with
+// the message the encoding/json path gives for the same fault
+// (decodeError).
 func fastDecodeError(err error) error {
 	var e *awsjson.Error
 	if errors.As(err, &e) && e.Field != "" {
-		return &serializationError{msg: "Unexpected value type in payload at '" + e.Field + "'"}
+		if errors.Is(err, awsjson.ErrBase64) {
+			return errBadBase64(e.Field)
+		}
+		return errWrongType(e.Field)
 	}
-	return &serializationError{msg: "Invalid JSON in request body"}
+	return errBadJSON
 }
 
 func decodeEncrypt(d *awsjson.Decoder, in *service.EncryptInput) {

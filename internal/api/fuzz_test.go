@@ -23,6 +23,22 @@ var sdkBodies = []string{
 	``,
 }
 
+// hostileBodies are bodies that AWS's JSON protocol refuses although
+// encoding/json takes them (strict.go): seeds for FuzzDecode.
+var hostileBodies = []string{
+	`{"KeyId":"alias/x","Plaintext":[104,105]}`,
+	`{"KeyId":"alias/x","Plaintext":"aGl="}`,
+	`{"CiphertextBlob":"AQID\nBA=="}`,
+	`{"CiphertextBlob":"AQIDBA==\r\n"}`,
+	`{"KeyId":"alias/x","Plaintext":"aGk=","EncryptionContext":{"a":null}}`,
+	`{"KeyId":"alias/x","GrantTokens":["t",null]}`,
+	`{"KeyId":"k","PublicKey":[48,1],"KeyAgreementAlgorithm":"ECDH"}`,
+	`{"KeyId":"k","ImportToken":"aB==","EncryptedKeyMaterial":"AAAA"}`,
+	`{"Tags":[null]}`,
+	`{"KeyId":"k","Constraints":{"EncryptionContextSubset":{"a":null}}}`,
+	`{"Recipient":{"AttestationDocument":[1]},"NumberOfBytes":32}`,
+}
+
 // FuzzDecode feeds arbitrary bodies to every operation's decoder: none may
 // panic; every failure is a SerializationException; and a body that
 // encoding/json cannot parse is refused by every decoder.
@@ -31,6 +47,9 @@ func FuzzDecode(f *testing.F) {
 		f.Fatal("no seeds")
 	}
 	for _, b := range sdkBodies {
+		f.Add([]byte(b))
+	}
+	for _, b := range hostileBodies {
 		f.Add([]byte(b))
 	}
 	routes := kmsRoutes(&service.Service{})

@@ -3,9 +3,9 @@ package awsjson
 import "encoding/binary"
 
 // Fast paths for standard, padded base64 (RFC 4648 section 4). They handle
-// only well-formed input and report anything else to the caller, which
-// falls back to encoding/base64 so that errors and the CR/LF skipping of
-// base64.StdEncoding stay exactly the standard library's.
+// only well-formed, canonical input and report anything else to the
+// caller, which falls back to encoding/base64 (Strict, with CR and LF
+// refused) so that errors stay exactly the standard library's.
 
 const stdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
@@ -67,8 +67,9 @@ func decodeQuanta(dst, src []byte) (nr, nw int) {
 
 // decodeTail decodes the final, padded quantum s ("xx==" or "xxx=") into
 // dst, which has exactly the room for its one or two bytes. Like
-// base64.StdEncoding (which is not Strict) it ignores the unused low bits
-// of the last character. It returns false for anything else.
+// base64.StdEncoding.Strict it requires the unused low bits of the last
+// character to be zero (RFC 4648 section 3.5). It returns false for
+// anything else.
 func decodeTail(dst, s []byte) bool {
 	t := &decodeTables
 	if len(s) != 4 || s[3] != '=' {
@@ -76,14 +77,14 @@ func decodeTail(dst, s []byte) bool {
 	}
 	v := t[0][s[0]] | t[1][s[1]]
 	if s[2] == '=' {
-		if v&b64bad != 0 || len(dst) != 1 {
+		if v&b64bad != 0 || v&0xffff != 0 || len(dst) != 1 {
 			return false
 		}
 		dst[0] = byte(v >> 16)
 		return true
 	}
 	v |= t[2][s[2]]
-	if v&b64bad != 0 || len(dst) != 2 {
+	if v&b64bad != 0 || v&0xff != 0 || len(dst) != 2 {
 		return false
 	}
 	dst[0], dst[1] = byte(v>>16), byte(v>>8)

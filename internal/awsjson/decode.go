@@ -17,19 +17,25 @@
 //     later array holds null, and ignores a later null for a bool.
 //   - Nesting deeper than MaxDepth fails with ErrTooDeep
 //     (encoding/json allows 10000 levels).
+//   - AWS's JSON protocol is stricter than encoding/json about blobs, maps
+//     and lists, and so is a Decoder: a blob is a string of standard,
+//     padded base64 with zero padding bits and no CR or LF (encoding/json
+//     also takes an array of integers 0-255, skips CR and LF and ignores
+//     the padding bits: Decoder.Blob), and a map value or list element is
+//     a string, never null (encoding/json stores "" for null). Each of
+//     these is an *Error with Field set, the first in document order among
+//     the type errors, as for any value of the wrong type.
 //
 // Everything else follows RFC 8259 and encoding/json: the body must be one
 // JSON value with only whitespace around it; a top-level null decodes as an
 // empty object (no members) and any other non-object is an error; invalid
 // UTF-8 in strings becomes U+FFFD byte by byte; \u escapes of unpaired
 // surrogates become U+FFFD; a value of the wrong JSON type, or a number
-// that does not fit, is an error with Error.Field set; null leaves the
-// zero value; blobs are standard padded base64, and, as in encoding/json,
-// a blob may also be written as an array of integers 0-255. An empty body
-// is a syntax error, as in encoding/json; callers that treat it as {} must
-// check first. Syntax errors take precedence over type errors, and the
-// first type error in document order is the one reported, so Error.Field
-// matches json.UnmarshalTypeError.Field.
+// that does not fit, is an error with Error.Field set; a member whose value
+// is null keeps its zero value. An empty body is a syntax error, as in
+// encoding/json; callers that treat it as {} must check first. Syntax
+// errors take precedence over type and base64 errors, and the first of
+// those in document order is the one reported.
 //
 // An Encoder writes the bytes json.Marshal writes for the equivalent struct
 // with the members in call order.

@@ -3,6 +3,7 @@ package awsjson
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -187,11 +188,106 @@ func lastWins(t *testing.T, ms []member) (want testInput, dup bool) {
 	return want, dup
 }
 
-// checkDecode compares the Decoder with json.Unmarshal on body.
+// A fault is a member value that AWS's JSON protocol refuses for the
+// testInput field it fills: a value of the wrong JSON type (null is the
+// wrong type for a map value or a list element), an integer that does not
+// fit, or a blob that is not strict, padded standard base64 without CR or
+// LF. Kind is "type" or "base64".
+type fault struct{ path, kind string }
+
+// firstFault returns the first fault in document order among the members
+// ms of the object at prefix ("" for the body, "Recipient." inside it).
+// It is the test's own statement of the rules, independent of the Decoder.
+func firstFault(ms []member, prefix string) (fault, bool) {
+	for _, m := range ms {
+		path := prefix + m.name
+		c := m.raw[0]
+		var kind string
+		switch name := m.name; {
+		case prefix == "" && name == "KeyId", prefix != "" && name == "KeyEncryptionAlgorithm":
+			if c != '"' && c != 'n' {
+				kind = "type"
+			}
+		case prefix == "" && name == "Plaintext", prefix != "" && name == "AttestationDocument":
+			kind = blobFault(m.raw)
+		case prefix == "" && name == "EncryptionContext":
+			if c == '{' {
+				vals, _ := members(m.raw)
+				for _, v := range vals {
+					if v.raw[0] != '"' {
+						kind = "type"
+					}
+				}
+			} else if c != 'n' {
+				kind = "type"
+			}
+		case prefix == "" && name == "GrantTokens":
+			var elems []json.RawMessage
+			if c == '[' {
+				json.Unmarshal(m.raw, &elems)
+				for _, e := range elems {
+					if e[0] != '"' {
+						kind = "type"
+					}
+				}
+			} else if c != 'n' {
+				kind = "type"
+			}
+		case prefix == "" && name == "DryRun":
+			if c != 't' && c != 'f' && c != 'n' {
+				kind = "type"
+			}
+		case prefix == "" && name == "NumberOfBytes":
+			var n *int
+			if json.Unmarshal(m.raw, &n) != nil {
+				kind = "type"
+			}
+		case prefix == "" && name == "Recipient":
+			if c == '{' {
+				rms, _ := members(m.raw)
+				if f, ok := firstFault(rms, "Recipient."); ok {
+					return f, true
+				}
+			} else if c != 'n' {
+				kind = "type"
+			}
+		}
+		if kind != "" {
+			return fault{path, kind}, true
+		}
+	}
+	return fault{}, false
+}
+
+// blobFault says why AWS refuses raw as a blob ("type", "base64"), or "".
+func blobFault(raw json.RawMessage) string {
+	switch raw[0] {
+	case 'n':
+		return ""
+	case '"':
+	default:
+		return "type"
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		panic(err) // raw is part of a valid body
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		return "base64"
+	}
+	if _, err := base64.StdEncoding.Strict().DecodeString(s); err != nil {
+		return "base64"
+	}
+	return ""
+}
+
+// checkDecode compares the Decoder with json.Unmarshal on body, and with
+// the stricter AWS rules (firstFault) where the two differ on purpose.
 func checkDecode(t *testing.T, body []byte) {
 	t.Helper()
 	ms, isObject := members(body)
-	if isObject && json.Valid(body) {
+	valid := json.Valid(body)
+	if isObject && valid {
 		if caseFolded(ms, topNames) {
 			return
 		}
@@ -210,6 +306,22 @@ func checkDecode(t *testing.T, body []byte) {
 
 	if errors.Is(gotErr, ErrTooDeep) {
 		return // documented: MaxDepth is below encoding/json's limit
+	}
+	if isObject && valid {
+		f, faulty := firstFault(ms, "")
+		if wantErr != nil && !faulty {
+			t.Fatalf("body %q: test bug: encoding/json refuses it (%v) but firstFault finds nothing", body, wantErr)
+		}
+		if faulty {
+			var e *Error
+			if !errors.As(gotErr, &e) {
+				t.Fatalf("body %q: Decoder error %v, want a *Error for member %s (%s)", body, gotErr, f.path, f.kind)
+			}
+			if e.Field != f.path || errors.Is(gotErr, ErrBase64) != (f.kind == "base64") {
+				t.Fatalf("body %q: Decoder error %v (Field %q), want a %s error for member %s", body, gotErr, e.Field, f.kind, f.path)
+			}
+			return
+		}
 	}
 	if (gotErr == nil) != (wantErr == nil) {
 		t.Fatalf("body %q:\nDecoder error: %v\nencoding/json error: %v", body, gotErr, wantErr)
@@ -258,6 +370,9 @@ var handSeeds = []string{
 	`{"Plaintext":"aGk="}`, `{"Plaintext":"aGl="}`, `{"Plaintext":"a==="}`, `{"Plaintext":"aG=k"}`, `{"Plaintext":"aGk=\n"}`, `{"Plaintext":"aGk=x"}`,
 	`{"Plaintext":[1,2,255]}`, `{"Plaintext":[256]}`, `{"Plaintext":[-1]}`, `{"Plaintext":[1.5]}`, `{"Plaintext":[null,"a"]}`, `{"Plaintext":[]}`, `{"Plaintext":{}}`, `{"Plaintext":1}`,
 	`{"EncryptionContext":{"a":null,"b":"c","a":"d"}}`, `{"EncryptionContext":{"a":1}}`, `{"EncryptionContext":{"a":[1,{"b":2}]}}`, `{"EncryptionContext":[]}`, `{"EncryptionContext":"x"}`,
+	`{"Plaintext":"aB=="}`, `{"Plaintext":"AAAAAAAAAAAAAAAAAAAAaGl="}`, `{"Plaintext":"AAAAAAAAAAAAAAAA\r\nAAAA"}`, `{"Plaintext":"\nAAAA"}`,
+	`{"Plaintext":[0],"KeyId":1}`, `{"Recipient":{"AttestationDocument":[1,2]}}`, `{"Recipient":{"AttestationDocument":"aGl="}}`,
+	`{"EncryptionContext":{"a":"b","c":null}}`, `{"EncryptionContext":{"a":null},"KeyId":1}`, `{"GrantTokens":[null]}`, `{"GrantTokens":[null],"DryRun":1}`,
 	`{"GrantTokens":[]}`, `{"GrantTokens":["a",null]}`, `{"GrantTokens":[1]}`, `{"GrantTokens":"a"}`, `{"GrantTokens":{"a":"b"}}`,
 	`{"KeyId":"a","KeyId":"b"}`, `{"DryRun":true,"DryRun":null}`, `{"EncryptionContext":{"a":"1"},"EncryptionContext":{"b":"2"}}`, `{"GrantTokens":["a","b"],"GrantTokens":[null]}`,
 	`{"Key\u0049d":"escaped name"}`, `{"keyid":"folded"}`, `{"KEYID":1}`, `{"\u212aeyId":1}`,

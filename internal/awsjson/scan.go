@@ -423,19 +423,3 @@ func parseInt(b []byte) (int, bool) {
 	}
 	return int(u), true
 }
-
-// parseUint8 converts the valid JSON number b to a byte as encoding/json
-// does for a uint8 (strconv.ParseUint plus an overflow check).
-func parseUint8(b []byte) (byte, bool) {
-	if len(b) > 3 {
-		return 0, false
-	}
-	var u uint
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		u = u*10 + uint(c-'0')
-	}
-	return byte(u), u <= 255
-}

@@ -138,11 +138,14 @@ func (d *Decoder) Object() bool {
 	return false
 }
 
-// Blob reads a base64 member (standard alphabet, padded, as
-// base64.StdEncoding decodes it, so CR and LF inside are ignored): nil for
-// null, else a new slice, non-nil even when empty. Invalid base64 is an
-// error without Field (encoding/json reports it that way too). As in
-// encoding/json, an array of integers 0-255 is also accepted as the bytes.
+// Blob reads a base64 member: nil for null, else a new slice, non-nil
+// even when empty. The value must be a string of standard, padded base64
+// (RFC 4648 section 4) whose unused trailing bits are zero and which holds
+// no line breaks: AWS's JSON protocol takes blobs as base64 strings and
+// nothing else, so the laxer forms encoding/json accepts (an array of
+// integers 0-255, CR and LF anywhere, non-zero padding bits) are refused.
+// Another JSON type is a type error; a string that is not such base64 is
+// an error whose cause is ErrBase64. Both name the member in Field.
 func (d *Decoder) Blob() []byte {
 	i, c, ok := d.value()
 	if !ok {
@@ -159,21 +162,31 @@ func (d *Decoder) Blob() []byte {
 			return nil
 		}
 		b := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
-		n, err := base64.StdEncoding.Decode(b, s)
+		n, err := strictBase64(b, s)
 		clear(d.scratch) // s may be there: blobs are often secret
-		if err != nil && d.sem == nil {
-			d.sem = &Error{Msg: err.Error() + " in member " + d.field()}
+		if err != nil {
+			clear(b)
+			if d.sem == nil {
+				d.sem = &Error{Field: d.field(), Msg: err.Error(), cause: ErrBase64}
+			}
 		}
 		d.settle(end)
 		return b[:n]
 	case 'n':
 		d.settle(d.literal(i, "null"))
 		return nil
-	case '[':
-		return d.byteArray(i)
 	}
 	d.mismatch(i, "[]byte")
 	return nil
+}
+
+// strictBase64 decodes s as base64.StdEncoding.Strict does, but also
+// refuses the CR and LF that encoding/base64 skips.
+func strictBase64(dst, s []byte) (int, error) {
+	if i := bytes.IndexAny(s, "\r\n"); i >= 0 {
+		return 0, base64.CorruptInputError(i)
+	}
+	return base64.StdEncoding.Strict().Decode(dst, s)
 }
 
 // fastBlob decodes the common case, a base64 string with no escapes, line
@@ -239,71 +252,23 @@ func (d *Decoder) more(i int, closer byte) (int, bool) {
 	return d.unexpected(i, "after array element"), false
 }
 
-// byteArray reads the array at i as a []byte, as encoding/json does.
-func (d *Decoder) byteArray(i int) []byte {
-	i, empty := d.enter(i, ']')
-	if empty || i < 0 {
-		d.settle(i)
-		return []byte{}
-	}
-	d.scratch = d.scratch[:0]
-	defer func() { clear(d.scratch) }() // blobs are often secret
-	for more := true; more; {
-		if i >= len(d.buf) {
-			d.eof(i)
-			return nil
-		}
-		var v byte
-		switch c := d.buf[i]; {
-		case c == '-' || '0' <= c && c <= '9':
-			end := d.scanNumber(i)
-			if end < 0 {
-				return nil
-			}
-			var ok bool
-			if v, ok = parseUint8(d.buf[i:end]); !ok {
-				end = d.typeErr(i, "number "+numText(d.buf[i:end]), "uint8")
-			}
-			i = end
-		case c == 'n':
-			i = d.literal(i, "null")
-		default:
-			i = d.typeErr(i, kindOf(c), "uint8")
-		}
-		if i < 0 {
-			return nil
-		}
-		d.scratch = append(d.scratch, v)
-		if i, more = d.more(i, ']'); i < 0 {
-			return nil
-		}
-	}
-	b := make([]byte, len(d.scratch))
-	copy(b, d.scratch)
-	d.settle(i)
-	return b
-}
-
-// stringOrNull reads the string or null at i for a map value or list
-// element: null gives "", other types are type errors.
-func (d *Decoder) stringOrNull(i int) (string, int) {
-	switch c := d.buf[i]; c {
-	case '"':
-		b, end := d.content(i)
-		if end < 0 {
-			return "", -1
-		}
-		return d.str(b), end
-	case 'n':
-		return "", d.literal(i, "null")
-	default:
+// stringValue reads the string at i for a map value or list element. Any
+// other type, null included, is a type error: AWS's maps and lists of
+// strings are dense (no null members), so null is not a string there.
+func (d *Decoder) stringValue(i int) (string, int) {
+	if c := d.buf[i]; c != '"' {
 		return "", d.typeErr(i, kindOf(c), "string")
 	}
+	b, end := d.content(i)
+	if end < 0 {
+		return "", -1
+	}
+	return d.str(b), end
 }
 
 // StringList reads an array of strings: nil for null, else a new slice,
-// non-nil even when empty. A null element gives "". Any other element type,
-// or a value that is not an array, is a type error.
+// non-nil even when empty. Any other element type (null included), or a
+// value that is not an array, is a type error.
 func (d *Decoder) StringList() []string {
 	i, c, ok := d.value()
 	if !ok {
@@ -331,7 +296,7 @@ func (d *Decoder) StringList() []string {
 			return nil
 		}
 		var s string
-		if s, i = d.stringOrNull(i); i < 0 {
+		if s, i = d.stringValue(i); i < 0 {
 			return nil
 		}
 		list = append(list, s)
@@ -346,9 +311,9 @@ func (d *Decoder) StringList() []string {
 }
 
 // StringMap reads an object of strings: nil for null, else a new map,
-// non-nil even when empty. A null value gives "". Keys are unescaped like
-// values; a repeated key keeps its last value. Any other value type, or a
-// value that is not an object, is a type error.
+// non-nil even when empty. Keys are unescaped like values; a repeated key
+// keeps its last value. Any other value type (null included), or a value
+// that is not an object, is a type error.
 func (d *Decoder) StringMap() map[string]string {
 	i, c, ok := d.value()
 	if !ok {
@@ -388,7 +353,7 @@ func (d *Decoder) StringMap() map[string]string {
 			return nil
 		}
 		var v string
-		if v, i = d.stringOrNull(i); i < 0 {
+		if v, i = d.stringValue(i); i < 0 {
 			return nil
 		}
 		m[k] = v

@@ -109,6 +109,16 @@ var (
 	// that the token's wrapping key cannot decrypt.
 	ErrImportDecrypt = errors.New("keyring: encrypted key material does not decrypt under the wrapping key")
 
+	// ErrNotFIPSApproved means the algorithm asked for is one that Go's
+	// FIPS 140-3 module refuses in FIPS 140-only mode
+	// (GODEBUG=fips140=only, crypto/fips140.Enforced): RSAES-OAEP with
+	// SHA-1, whether for EncryptRSA and DecryptRSA (RSAES_OAEP_SHA_1) or
+	// for key import (RSAES_OAEP_SHA_1 and RSA_AES_KEY_WRAP_SHA_1 in
+	// ImportParameters and ImportMaterial). It is the caller's choice of
+	// algorithm that this process cannot serve, never a fault of the
+	// input or of the keyring; with other modes those algorithms work.
+	ErrNotFIPSApproved = errors.New("keyring: algorithm not allowed in FIPS 140-only mode")
+
 	// ErrExternalMuUnsupported means an ML-DSA EXTERNAL_MU Sign or Verify
 	// was asked: the ML-DSA implementation (cloudflare/circl v1.6.5) takes
 	// only messages, not an external mu (see mldsa.go).

@@ -4,9 +4,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdh"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 )
 
 // fipsAsymmetric runs in TestFIPSMode's child (GODEBUG=fips140=on or
@@ -16,8 +23,11 @@ import (
 // must keep working with fips140=on: secp256k1 (decred) and ML-KEM-512 and
 // ML-DSA (circl) are outside Go's FIPS module, which does not police
 // third-party code, so they work under =only too and are simply not
-// FIPS-validated; RSAES_OAEP_SHA_1 is refused by crypto/rsa under =only
-// (SHA-1 is not an approved OAEP hash there).
+// FIPS-validated. RSA-OAEP with SHA-1 (RSAES_OAEP_SHA_1, and the import
+// wrapping algorithms RSAES_OAEP_SHA_1 and RSA_AES_KEY_WRAP_SHA_1) is
+// refused by crypto/rsa under =only (SHA-1 is not an approved OAEP hash
+// there): the keyring answers ErrNotFIPSApproved for it, in every
+// operation, and never another error.
 func fipsAsymmetric(t *testing.T, mode string) {
 	ctx := context.Background()
 	src := newMemSource()
@@ -69,10 +79,18 @@ func fipsAsymmetric(t *testing.T, mode string) {
 	if pt, err := k.DecryptRSA(ctx, refs["RSA_2048"], "RSAES_OAEP_SHA_256", ct); err != nil || !bytes.Equal(pt, msg) {
 		t.Fatalf("fips140=%s: DecryptRSA OAEP-SHA-256: %v", mode, err)
 	}
-	_, err = k.EncryptRSA(ctx, refs["RSA_2048"], "RSAES_OAEP_SHA_1", msg)
-	if mode == "only" && err == nil || mode == "on" && err != nil {
+	sha1CT, err := k.EncryptRSA(ctx, refs["RSA_2048"], "RSAES_OAEP_SHA_1", msg)
+	if mode == "only" && !errors.Is(err, ErrNotFIPSApproved) || mode == "on" && err != nil {
 		t.Fatalf("fips140=%s: EncryptRSA OAEP-SHA-1 = %v", mode, err)
 	}
+	if mode == "only" {
+		sha1CT = make([]byte, 256) // any ciphertext: the algorithm is refused first
+	}
+	pt, err := k.DecryptRSA(ctx, refs["RSA_2048"], "RSAES_OAEP_SHA_1", sha1CT)
+	if mode == "only" && !errors.Is(err, ErrNotFIPSApproved) || mode == "on" && (err != nil || !bytes.Equal(pt, msg)) {
+		t.Fatalf("fips140=%s: DecryptRSA OAEP-SHA-1 = %v", mode, err)
+	}
+	fipsImport(t, mode, k)
 	for _, spec := range []string{"HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"} {
 		alg := mustSpec(spec).macAlgorithm()
 		tag, err := k.GenerateMac(ctx, refs[spec], alg, msg)
@@ -102,4 +120,69 @@ func fipsAsymmetric(t *testing.T, mode string) {
 	if _, err := k.PublicKey(ctx, refs["HMAC_256"]); !errors.Is(err, ErrWrongKeyType) {
 		t.Fatalf("fips140=%s: PublicKey(HMAC) = %v", mode, err)
 	}
+}
+
+// fipsImport checks import under GODEBUG=fips140=on and =only: the SHA-256
+// wrapping algorithms work in both; the SHA-1 ones work with =on and are
+// ErrNotFIPSApproved with =only, both when a token is asked for and when a
+// token made by a process without =only (built here by hand, as
+// ImportParameters builds it) is used.
+func fipsImport(t *testing.T, mode string, k *Keyring) {
+	ref := refN(30_000)
+	material := bytes.Repeat([]byte{0x5c}, KeySize)
+	expires := time.Now().Add(time.Hour)
+	for _, alg := range []string{"RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_256", "RSAES_OAEP_SHA_1", "RSA_AES_KEY_WRAP_SHA_1"} {
+		sha1 := strings.HasSuffix(alg, "_SHA_1")
+		token, pub, err := k.ImportParameters(ref, "RSA_2048", alg, expires)
+		if mode == "only" && sha1 {
+			if !errors.Is(err, ErrNotFIPSApproved) {
+				t.Fatalf("fips140=%s: ImportParameters(%s) = %v, want ErrNotFIPSApproved", mode, alg, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("fips140=%s: ImportParameters(%s): %v", mode, alg, err)
+		}
+		encrypted := wrapForImport(t, pub, alg, material)
+		if _, _, err := k.ImportMaterial(ref, "SYMMETRIC_DEFAULT", token, encrypted, time.Now()); err != nil {
+			t.Fatalf("fips140=%s: ImportMaterial(%s): %v", mode, alg, err)
+		}
+	}
+	if mode != "only" {
+		return
+	}
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range []byte{importOAEPSHA1, importRSAAESSHA1} {
+		pt := []byte{importTokenEncoding, 0x08, 0x00, a}
+		pt = binary.BigEndian.AppendUint64(pt, uint64(expires.Unix()))
+		pt = append(pt, x509.MarshalPKCS1PrivateKey(priv)...)
+		token, err := k.wrap(importTokenAAD(ref), pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := k.ImportMaterial(ref, "SYMMETRIC_DEFAULT", token, make([]byte, 256), time.Now()); !errors.Is(err, ErrNotFIPSApproved) {
+			t.Fatalf("fips140=only: ImportMaterial with a SHA-1 token (algorithm %d) = %v, want ErrNotFIPSApproved", a, err)
+		}
+	}
+}
+
+// wrapForImport wraps material for alg under the DER SPKI pub, as a client
+// does (oaepWrap, rsaAESWrap).
+func wrapForImport(t *testing.T, pub []byte, alg string, material []byte) []byte {
+	t.Helper()
+	k, err := x509.ParsePKIXPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.New()
+	if strings.HasSuffix(alg, "_SHA_1") {
+		h = sha1.New()
+	}
+	if strings.HasPrefix(alg, "RSA_AES_KEY_WRAP") {
+		return rsaAESWrap(t, h, k.(*rsa.PublicKey), material)
+	}
+	return oaepWrap(t, h, k.(*rsa.PublicKey), material)
 }

@@ -3,6 +3,7 @@ package keyring
 import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/fips140"
 	"crypto/hmac"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -62,6 +63,15 @@ func importAlgByName(name string) (byte, bool) {
 	return 0, false
 }
 
+// importAlgAllowed refuses the wrapping algorithms whose RSA-OAEP uses
+// SHA-1 in FIPS 140-only mode, where crypto/rsa does not decrypt them.
+func importAlgAllowed(a byte) error {
+	if (a == importOAEPSHA1 || a == importRSAAESSHA1) && fips140.Enforced() {
+		return ErrNotFIPSApproved
+	}
+	return nil
+}
+
 func importWrappingBits(spec string) (int, bool) {
 	switch spec {
 	case "RSA_2048":
@@ -89,6 +99,7 @@ func importTokenAAD(ref MaterialRef) []byte {
 //
 // Errors: ErrInvalidRef; ErrUnsupportedSpec (wrapped) for another
 // wrapping spec; ErrAlgorithmMismatch (wrapped) for another algorithm;
+// ErrNotFIPSApproved for the SHA-1 algorithms in FIPS 140-only mode;
 // ErrClosed;
 // random source errors. RSA key generation takes up to seconds for 4096
 // bits. Safe for concurrent use.
@@ -103,6 +114,9 @@ func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, ex
 	a, ok := importAlgByName(alg)
 	if !ok {
 		return nil, nil, fmt.Errorf("keyring: import wrapping algorithm %q: %w", alg, ErrAlgorithmMismatch)
+	}
+	if err := importAlgAllowed(a); err != nil {
+		return nil, nil, err
 	}
 	if k.closed.Load() {
 		return nil, nil, ErrClosed
@@ -160,6 +174,8 @@ func (k *Keyring) ImportParameters(ref MaterialRef, wrappingSpec, alg string, ex
 // ErrUnsupportedSpec. Errors, checked in this order: ErrInvalidRef;
 // ErrInvalidImportToken (altered, another key's, another domain key's);
 // ErrExpiredImportToken (now is at or after its expiry);
+// ErrNotFIPSApproved (the token's algorithm uses SHA-1 and the process
+// runs in FIPS 140-only mode);
 // ErrAlgorithmMismatch (wrapped; see ImportWrappingAllowed);
 // ErrImportDecrypt (RSA or AES key unwrap failed); ErrInvalidKeyMaterial
 // (wrapped; the wrong length for spec, not an RSA or EC key of spec);
@@ -211,6 +227,9 @@ func (k *Keyring) ImportMaterialPlaced(ref MaterialRef, spec string, token, encr
 		hashName = "RSAES_OAEP_SHA_256"
 	default:
 		return nil, "", ErrInvalidImportToken
+	}
+	if err := importAlgAllowed(alg); err != nil {
+		return nil, "", err // a token made before the process ran in FIPS 140-only mode
 	}
 	keyWrap := alg == importRSAAESSHA1 || alg == importRSAAESSHA256
 	if err := ImportWrappingAllowed(s.String(), bits, keyWrap); err != nil {

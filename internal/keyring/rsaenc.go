@@ -3,6 +3,7 @@ package keyring
 import (
 	"context"
 	"crypto"
+	"crypto/fips140"
 	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -23,7 +24,9 @@ func oaepHash(alg string) (crypto.Hash, func() hash.Hash, bool) {
 }
 
 // acquireRSA returns ref's material, which must be an RSA key, and the
-// OAEP hash of alg (ErrWrongKeyType, ErrAlgorithmMismatch).
+// OAEP hash of alg (ErrWrongKeyType, ErrAlgorithmMismatch, and
+// ErrNotFIPSApproved for SHA-1 in FIPS 140-only mode, where crypto/rsa
+// refuses it).
 func (k *Keyring) acquireRSA(ctx context.Context, ref MaterialRef, alg string) (*material, func() hash.Hash, crypto.Hash, error) {
 	h, newHash, known := oaepHash(alg)
 	m, err := k.acquireAsym(ctx, ref)
@@ -37,6 +40,10 @@ func (k *Keyring) acquireRSA(ctx context.Context, ref MaterialRef, alg string) (
 	if !known {
 		m.release()
 		return nil, nil, 0, ErrAlgorithmMismatch
+	}
+	if h == crypto.SHA1 && fips140.Enforced() {
+		m.release()
+		return nil, nil, 0, ErrNotFIPSApproved
 	}
 	return m, newHash, h, nil
 }
@@ -55,7 +62,8 @@ func maxOAEPPlaintext(bits int, h crypto.Hash) int {
 // context for asymmetric keys, so neither does this.
 //
 // Errors: ErrPlaintextTooLarge (Max = k/8 - 2*hLen - 2; it matches
-// ErrInvalidSize), ErrAlgorithmMismatch, ErrWrongKeyType (not RSA), load
+// ErrInvalidSize), ErrAlgorithmMismatch, ErrWrongKeyType (not RSA),
+// ErrNotFIPSApproved (RSAES_OAEP_SHA_1 in FIPS 140-only mode), load
 // errors as Encrypt's. Safe for concurrent use.
 func (k *Keyring) EncryptRSA(ctx context.Context, ref MaterialRef, alg string, plaintext []byte) ([]byte, error) {
 	m, newHash, h, err := k.acquireRSA(ctx, ref, alg)

@@ -373,7 +373,8 @@ func (c *condition) anyPolicyValue(v string, e *evalCtx) bool {
 	return false
 }
 
-// eval evaluates the condition for the request, following IAM's rules:
+// eval evaluates the condition for the request in a Deny statement (deny)
+// or an Allow statement, following IAM's rules:
 //
 //   - Null: true checks the key is absent, false that it is present.
 //   - Absent key: ...IfExists is true; ForAllValues is true (vacuous);
@@ -383,7 +384,44 @@ func (c *condition) anyPolicyValue(v string, e *evalCtx) bool {
 //     request value matches some policy value; a negated one when none does.
 //   - ForAnyValue: some request value matches (negated: fails to match) the
 //     policy values; ForAllValues: every request value does.
-func (c *condition) eval(e *evalCtx) bool {
+//
+// A folded key (kms:EncryptionContext:<key> and the tag keys, whose data
+// part AWS matches ignoring case) is single-valued in AWS, yet a request
+// can hold several entries that fold to it: the encryption context
+// {"Classification":"restricted","CLASSIFICATION":"public"} has two values
+// for kms:EncryptionContext:classification. AWS does not document which
+// one it uses, and any choice of one could turn a Deny into an Allow, so
+// Trent decides such a key so that it never does, whatever the order of
+// the entries:
+//
+//   - each value v is tested on its own, as the only value of the key:
+//     P(v) = v matches some policy value (negated operators: matches none;
+//     with one value, ForAnyValue and ForAllValues mean the same);
+//   - in a Deny statement the condition holds when P holds for ANY value
+//     (a Deny that matches one of them applies);
+//   - in an Allow statement it holds only when P holds for EVERY value
+//     (an Allow must allow each of them).
+//
+// So StringEquals "restricted" in a Deny denies {restricted, public}, and
+// StringNotEquals "public" in a Deny ("deny unless public") denies it too;
+// in an Allow, StringEquals "public" and StringNotEquals "restricted" both
+// fail for it. Presence does not depend on case, so Null and ...IfExists
+// are unaffected: the key is present. A policy variable naming a folded
+// key with several values cannot be resolved; the condition (or Resource)
+// that uses it then holds in a Deny and fails in an Allow
+// (evalCtx.ambiguous). Deny wins over Allow as always (IAM policy
+// evaluation logic), so the rule can only refuse more than a choice of
+// one value would.
+func (c *condition) eval(e *evalCtx, deny bool) bool {
+	e.ambiguous = false
+	ok := c.evalValues(e, deny)
+	if e.ambiguous {
+		return deny
+	}
+	return ok
+}
+
+func (c *condition) evalValues(e *evalCtx, deny bool) bool {
 	one, many, n := e.values(&c.key)
 	if c.fam == famNull {
 		absent := n <= 0
@@ -413,6 +451,16 @@ func (c *condition) eval(e *evalCtx) bool {
 			return !m
 		}
 		return m
+	}
+	if c.key.folded && len(many) > 1 {
+		// Several entries fold to this single-valued key: Deny if any
+		// value satisfies the condition, Allow only if every one does.
+		for _, v := range many {
+			if p := c.anyPolicyValue(v, e) != c.negated; p == deny {
+				return deny
+			}
+		}
+		return !deny
 	}
 	switch c.set {
 	case setAllValues:

@@ -17,9 +17,15 @@ import "strings"
 // (GrantConstraints) says that to require a fully case-sensitive encryption
 // context you must add kms:EncryptionContextKeys to kms:EncryptionContext:, i.e.
 // kms:EncryptionContext:<key> alone does not distinguish key case; and IAM tag
-// keys are case-insensitive. Values (below) implements exactly that: an exact
-// lookup first, then a case-insensitive scan of the data part, without
-// allocating. A custom Context that wants AWS's behaviour must do the same.
+// keys are case-insensitive. So one condition key can name several entries of
+// the request, such as the encryption-context keys "Classification" and
+// "CLASSIFICATION" for kms:EncryptionContext:classification: Lookup must
+// return the values of every entry whose data part equals the name's ignoring
+// case (strings.EqualFold), in any order, and the evaluator decides such a
+// key by the rule in condition.eval, which never depends on which entry comes
+// first. Values (below) does exactly that, without allocating when at most
+// one entry matches. A custom Context that wants AWS's behaviour must do the
+// same.
 //
 // Lookup must not allocate and must be safe for concurrent use if the Context
 // is shared. A key that is absent returns ok == false; a present multi-valued
@@ -55,6 +61,9 @@ type Context interface {
 // usable. It is not safe for concurrent mutation; fill it, then share it.
 type Values struct {
 	m map[string][]string
+	// folds: two keys with a data part differ only in its case, so a
+	// lookup must gather both (without, an exact hit is the only match).
+	folds bool
 }
 
 // Set stores vals under key (normalized with NormalizeKey). Passing no
@@ -66,27 +75,48 @@ func (v *Values) Set(key string, vals ...string) {
 	if vals == nil {
 		vals = []string{}
 	}
-	v.m[NormalizeKey(key)] = vals
+	key = NormalizeKey(key)
+	if n := dataPrefixLen(key); n > 0 && !v.folds {
+		for k := range v.m {
+			if k != key && len(k) > n && k[:n] == key[:n] && strings.EqualFold(k[n:], key[n:]) {
+				v.folds = true
+			}
+		}
+	}
+	v.m[key] = vals
 }
 
-// Lookup implements Context. See Context for the case rules.
+// Lookup implements Context. See Context for the case rules: for a key
+// with a data part, the values of every entry whose data part matches
+// ignoring case, concatenated (allocating only when there are several).
 func (v *Values) Lookup(key string) ([]string, bool) {
 	if v == nil || v.m == nil {
 		return nil, false
 	}
-	if vals, ok := v.m[key]; ok {
+	vals, ok := v.m[key]
+	if ok && !v.folds {
 		return vals, true
 	}
 	n := dataPrefixLen(key)
 	if n == 0 {
-		return nil, false
+		return vals, ok
 	}
+	var found []string
+	hits := 0
 	for k, vals := range v.m {
-		if len(k) == len(key) && k[:n] == key[:n] && strings.EqualFold(k[n:], key[n:]) {
-			return vals, true
+		if len(k) <= n || k[:n] != key[:n] || !strings.EqualFold(k[n:], key[n:]) {
+			continue
+		}
+		switch hits++; hits {
+		case 1:
+			found = vals
+		case 2:
+			found = append(append([]string(nil), found...), vals...)
+		default:
+			found = append(found, vals...)
 		}
 	}
-	return nil, false
+	return found, hits > 0
 }
 
 // Prefixes whose suffix is user data and keeps its case.
@@ -139,11 +169,16 @@ type condKey struct {
 	name string // normalized (NormalizeKey)
 	src  keySource
 	tag  string // srcPrincipalTag: the tag key
+	// folded: a single-valued key whose data part is matched ignoring case
+	// (kms:EncryptionContext:<key>, aws:PrincipalTag/, aws:ResourceTag/,
+	// aws:RequestTag/<key>), so that a request may hold several values
+	// for it: see condition.eval.
+	folded bool
 }
 
 func compileKey(k string) condKey {
 	n := NormalizeKey(k)
-	ck := condKey{name: n}
+	ck := condKey{name: n, folded: dataPrefixLen(n) > 0}
 	switch n {
 	case "aws:username":
 		ck.src = srcUsername
@@ -167,6 +202,10 @@ func compileKey(k string) condKey {
 type evalCtx struct {
 	p   *Principal
 	ctx Context
+	// ambiguous is set by variable when a policy variable names a folded
+	// key with several values; the element being matched is then decided
+	// the safe way (condition.eval, statement.applies).
+	ambiguous bool
 }
 
 // principalValue returns the value of a principal-derived key.
@@ -201,24 +240,47 @@ func (e *evalCtx) principalValue(k *condKey) (string, bool) {
 		if p.RoleARN != "" {
 			v = p.RoleARN
 		}
-	case srcPrincipalTag:
-		if t, ok := p.Tags[k.tag]; ok {
-			return t, true
-		}
-		for tk, t := range p.Tags { // tag keys are case-insensitive
-			if strings.EqualFold(tk, k.tag) {
-				return t, true
-			}
-		}
-		return "", false
 	}
-	return v, v != ""
+	return v, v != "" // srcPrincipalTag: see principalTag
+}
+
+// principalTag returns the values of the principal's tags whose key equals
+// k's ignoring case (tag keys are case-insensitive): one without
+// allocating, or several (see condition.eval).
+func (e *evalCtx) principalTag(k *condKey) (one string, many []string, n int) {
+	if e.p == nil {
+		return "", nil, -1
+	}
+	for tk, t := range e.p.Tags {
+		if !strings.EqualFold(tk, k.tag) {
+			continue
+		}
+		switch n++; n {
+		case 1:
+			one = t
+		case 2:
+			many = []string{one, t}
+		default:
+			many = append(many, t)
+		}
+	}
+	if n == 0 {
+		return "", nil, -1
+	}
+	if n > 1 {
+		one = ""
+	}
+	return one, many, n
 }
 
 // values returns the request's values for k: either one string (one, n==1)
 // or a slice (many). n == -1 means the key is absent.
 func (e *evalCtx) values(k *condKey) (one string, many []string, n int) {
-	if k.src != srcContext {
+	if k.src == srcPrincipalTag {
+		if one, many, n = e.principalTag(k); n > 0 {
+			return one, many, n
+		}
+	} else if k.src != srcContext {
 		if v, ok := e.principalValue(k); ok {
 			return v, nil, 1
 		}
@@ -233,7 +295,9 @@ func (e *evalCtx) values(k *condKey) (one string, many []string, n int) {
 	return "", vals, len(vals)
 }
 
-// variable resolves a policy variable: it must have exactly one value.
+// variable resolves a policy variable: it must have exactly one value. A
+// folded key with several values does not resolve and marks the
+// evaluation ambiguous.
 func (e *evalCtx) variable(k *condKey) (string, bool) {
 	one, many, n := e.values(k)
 	switch {
@@ -241,6 +305,8 @@ func (e *evalCtx) variable(k *condKey) (string, bool) {
 		return one, true
 	case n == 1:
 		return many[0], true
+	case n > 1 && k.folded:
+		e.ambiguous = true
 	}
 	return "", false
 }

@@ -64,11 +64,18 @@ func (st *statement) applies(r *Request, e *evalCtx, anyResource bool) pmatch {
 	if !st.matchAction(r.Action) {
 		return pmNone
 	}
-	if st.hasResource && !anyResource && !st.matchResource(r.Resource, e) {
-		return pmNone
+	if st.hasResource && !anyResource {
+		e.ambiguous = false
+		hit := st.matchResource(r.Resource, e)
+		if e.ambiguous {
+			hit = st.deny // a variable with several values: see condition.eval
+		}
+		if !hit {
+			return pmNone
+		}
 	}
 	for i := range st.conds {
-		if !st.conds[i].eval(e) {
+		if !st.conds[i].eval(e, st.deny) {
 			return pmNone
 		}
 	}

@@ -351,28 +351,57 @@ func (c *Caller) Lookup(key string) ([]string, bool) {
 			return keys, true
 		}
 	}
+	// The data part of these names is matched ignoring case, as AWS does;
+	// every entry that matches is returned (an empty value counts as
+	// absent, as c.one has it), so that the policy engine
+	// decides a request whose entries differ only in case the same way
+	// whatever their order (policy.Context, and the rule in
+	// internal/policy/condition.go).
 	if k, ok := strings.CutPrefix(key, "kms:encryptioncontext:"); ok {
-		if v, ok := lookupFold(c.encCtx, k); ok {
-			return c.one(v)
+		var vals []string
+		n := 0
+		for mk, v := range c.encCtx {
+			if v != "" && strings.EqualFold(mk, k) {
+				vals = c.collect(vals, n, v)
+				n++
+			}
 		}
-		return nil, false
+		return vals, n > 0
 	}
 	if k, ok := strings.CutPrefix(key, "aws:resourcetag/"); ok && c.key != nil {
-		for _, t := range c.key.Tags {
-			if strings.EqualFold(t.Key, k) {
-				return c.one(t.Value)
-			}
-		}
-		return nil, false
+		return c.tagValues(c.key.Tags, k)
 	}
 	if k, ok := strings.CutPrefix(key, "aws:requesttag/"); ok {
-		for _, t := range c.reqTags {
-			if strings.EqualFold(t.Key, k) {
-				return c.one(t.Value)
-			}
-		}
+		return c.tagValues(c.reqTags, k)
 	}
 	return nil, false
+}
+
+// tagValues returns the non-empty values of the tags whose key equals k
+// ignoring case.
+func (c *Caller) tagValues(tags []store.Tag, k string) ([]string, bool) {
+	var vals []string
+	n := 0
+	for _, t := range tags {
+		if t.Value != "" && strings.EqualFold(t.Key, k) {
+			vals = c.collect(vals, n, t.Value)
+			n++
+		}
+	}
+	return vals, n > 0
+}
+
+// collect adds v, the value number n, to vals: the first goes in the
+// scratch slot (no allocation), later ones into a new slice.
+func (c *Caller) collect(vals []string, n int, v string) []string {
+	if n == 0 {
+		c.scratch[0] = v
+		return c.scratch[:1]
+	}
+	if n == 1 {
+		vals = append(make([]string, 0, 2), vals[0])
+	}
+	return append(vals, v)
 }
 
 // one returns a one-element slice without allocating: the engine uses a
@@ -390,18 +419,4 @@ func (c *Caller) now() time.Time {
 		return time.Now()
 	}
 	return c.At
-}
-
-// lookupFold finds an encryption-context key exactly, else ignoring case,
-// as AWS matches kms:EncryptionContext:<key> names.
-func lookupFold(m map[string]string, k string) (string, bool) {
-	if v, ok := m[k]; ok {
-		return v, true
-	}
-	for mk, v := range m {
-		if strings.EqualFold(mk, k) {
-			return v, true
-		}
-	}
-	return "", false
 }

@@ -568,6 +568,9 @@ func (s *Service) encryptRSA(ctx context.Context, ck *cachedKey, in *EncryptInpu
 	if errors.As(err, &tooLarge) {
 		return nil, errorf(KindValidation, "Algorithm %s and key spec %s cannot encrypt data larger than %d bytes.", alg, k.KeySpec, tooLarge.Max)
 	}
+	if errors.Is(err, keyring.ErrNotFIPSApproved) {
+		return nil, notFIPSApproved(alg, "RSAES_OAEP_SHA_256")
+	}
 	if err != nil {
 		return nil, s.internal(ctx, "Encrypt", err)
 	}
@@ -591,6 +594,9 @@ func (s *Service) decryptRSA(ctx context.Context, ck *cachedKey, in *DecryptInpu
 		return nil, ErrDryRun
 	}
 	pt, err := s.keyring.DecryptRSA(ctx, materialRef(k, k.CurrentMaterial), alg, in.CiphertextBlob)
+	if errors.Is(err, keyring.ErrNotFIPSApproved) {
+		return nil, notFIPSApproved(alg, "RSAES_OAEP_SHA_256")
+	}
 	if err != nil {
 		return nil, s.keyringError(ctx, "Decrypt", err)
 	}
@@ -666,6 +672,9 @@ func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncr
 	} else {
 		_, pt, err = s.keyring.Decrypt(ctx, in.CiphertextBlob, in.SourceEncryptionContext)
 	}
+	if errors.Is(err, keyring.ErrNotFIPSApproved) {
+		return true, nil, notFIPSApproved(srcAlg, "RSAES_OAEP_SHA_256")
+	}
 	if err != nil {
 		return true, nil, s.keyringError(ctx, "ReEncrypt", err)
 	}
@@ -679,6 +688,9 @@ func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncr
 		var tooLarge keyring.ErrPlaintextTooLarge
 		if errors.As(err, &tooLarge) {
 			return true, nil, errorf(KindValidation, "Algorithm %s and key spec %s cannot encrypt data larger than %d bytes.", dstAlg, dk.KeySpec, tooLarge.Max)
+		}
+		if errors.Is(err, keyring.ErrNotFIPSApproved) {
+			return true, nil, notFIPSApproved(dstAlg, "RSAES_OAEP_SHA_256")
 		}
 	} else {
 		blob, err = s.keyring.Encrypt(ctx, materialRef(dk, dk.CurrentMaterial), pt, in.DestinationEncryptionContext)

@@ -104,3 +104,17 @@ func KindOf(err error) Kind {
 	}
 	return KindInternal
 }
+
+// notFIPSApproved is the answer to an algorithm that this process cannot
+// serve because it runs in FIPS 140-only mode (keyring.ErrNotFIPSApproved:
+// RSAES-OAEP with SHA-1). It is UnsupportedOperationException, which AWS
+// documents as "a specified parameter is not supported or a specified
+// resource is not valid for this operation": the algorithm is valid for
+// the key and the request is well formed (so not ValidationException or
+// InvalidKeyUsageException, which would say the input is wrong), but this
+// server does not support it. It is a client error (HTTP 400) that SDKs
+// do not retry, where the KMSInternalException it was before (HTTP 500)
+// is retried. instead names the algorithm to use.
+func notFIPSApproved(alg, instead string) error {
+	return errorf(KindUnsupportedOperation, "%s is not allowed: this server runs in FIPS 140-only mode, where SHA-1 is not an approved hash for RSAES-OAEP. Use %s.", alg, instead)
+}

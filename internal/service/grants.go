@@ -688,6 +688,9 @@ func (s *Service) RetireGrant(ctx context.Context, c *Caller, in *RetireGrantInp
 		if !ok || !strings.HasPrefix(a.resource, "key/") {
 			return nil, errorf(KindInvalidArn, "Invalid arn %s", *in.KeyId)
 		}
+		if a.partition != partition {
+			return nil, errorf(KindNotFound, "Invalid arn %s", a.partition) // as localARN
+		}
 		ref = store.KeyRef{Account: a.account, Region: a.region, ID: strings.ToLower(strings.TrimPrefix(a.resource, "key/"))}
 		grantID = *in.GrantId
 	default:

@@ -139,6 +139,9 @@ func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *Get
 	}
 	expires := s.now().UTC().Add(importParametersLifetime)
 	token, pub, err := s.keyring.ImportParameters(materialRef(&k, 1), *in.WrappingKeySpec, *in.WrappingAlgorithm, expires)
+	if errors.Is(err, keyring.ErrNotFIPSApproved) {
+		return nil, notFIPSApproved(*in.WrappingAlgorithm, strings.Replace(*in.WrappingAlgorithm, "SHA_1", "SHA_256", 1))
+	}
 	if err != nil {
 		return nil, s.internal(ctx, "GetParametersForImport", err)
 	}
@@ -390,6 +393,9 @@ func (s *Service) importError(ctx context.Context, k *store.Key, err error) erro
 		return errorf(KindInvalidImportToken, "The import token is not valid for %s.", KeyARN(k.Region, k.Account, k.ID))
 	case errors.Is(err, keyring.ErrExpiredImportToken):
 		return errorf(KindExpiredImportToken, "The import token has expired. Call GetParametersForImport for a new one.")
+	case errors.Is(err, keyring.ErrNotFIPSApproved):
+		return notFIPSApproved("The import token's wrapping algorithm (RSAES_OAEP_SHA_1 or RSA_AES_KEY_WRAP_SHA_1)",
+			"GetParametersForImport with RSAES_OAEP_SHA_256 or RSA_AES_KEY_WRAP_SHA_256 for a new token")
 	case errors.Is(err, keyring.ErrImportDecrypt):
 		return errorf(KindInvalidCiphertext, "The encrypted key material could not be decrypted with the wrapping key of the import token.")
 	case errors.Is(err, keyring.ErrAlgorithmMismatch):

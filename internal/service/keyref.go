@@ -21,12 +21,12 @@ const (
 
 // ARN builds a key ARN.
 func KeyARN(region, account, id string) string {
-	return "arn:aws:kms:" + region + ":" + account + ":key/" + id
+	return "arn:" + partition + ":kms:" + region + ":" + account + ":key/" + id
 }
 
 // AliasARN builds an alias ARN; name includes "alias/".
 func AliasARN(region, account, name string) string {
-	return "arn:aws:kms:" + region + ":" + account + ":" + name
+	return "arn:" + partition + ":kms:" + region + ":" + account + ":" + name
 }
 
 // arn is a parsed KMS ARN.
@@ -50,6 +50,26 @@ func parseARN(s string) (a arn, ok bool) {
 		return arn{}, false
 	}
 	return a, true
+}
+
+// partition is the partition of every ARN Trent makes (KeyARN, AliasARN).
+const partition = "aws"
+
+// localARN refuses an ARN that names another region or another partition
+// than the request's: the key or alias it names is not here. AWS answers
+// an ARN of another region with NotFoundException "Invalid arn <region>"
+// (reference/aws-recorded-responses.json, test_get_key_in_different_region);
+// its answer for another partition (arn:aws-cn:..., arn:aws-us-gov:...) is
+// not recorded, so Trent answers the same way, naming the partition, and
+// never resolves such an ARN to a key of its own.
+func localARN(c *Caller, a arn) error {
+	if a.partition != partition {
+		return errorf(KindNotFound, "Invalid arn %s", a.partition)
+	}
+	if a.region != c.Region {
+		return errorf(KindNotFound, "Invalid arn %s", a.region)
+	}
+	return nil
 }
 
 // validKeyID reports whether id has the shape of a key ID: a lower- or
@@ -118,8 +138,8 @@ func (s *Service) resolveRef(ctx context.Context, c *Caller, op, keyID string, f
 func (s *Service) resolveRefOf(ctx context.Context, c *Caller, op, keyID string, form refForm) (store.KeyRef, error) {
 	ref := store.KeyRef{Account: c.Account, Region: c.Region}
 	if a, ok := parseARN(keyID); ok {
-		if a.region != c.Region {
-			return ref, errorf(KindNotFound, "Invalid arn %s", a.region)
+		if err := localARN(c, a); err != nil {
+			return ref, err
 		}
 		if a.account != c.Account && !crossAccountOps[op] {
 			return ref, s.crossAccountDenied(c, op, keyID)
