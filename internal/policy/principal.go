@@ -84,6 +84,11 @@ func (ps *principalSet) addAWS(s string) error {
 	switch parts[2] {
 	case "iam":
 		switch {
+		case res == "root" && parts[1] != "aws":
+			// An account of another partition is another account than
+			// the one of that number in the aws partition, where every
+			// principal Trent knows is: it names no one (an unbound ARN,
+			// like the other ARNs of another partition).
 		case res == "root":
 			ps.accounts = append(ps.accounts, parts[4])
 			ps.written = append(ps.written, s)

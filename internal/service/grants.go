@@ -620,6 +620,15 @@ func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *ListRe
 	if err := s.authorizeAccount(ctx, c, "ListRetirableGrants"); err != nil {
 		return nil, err
 	}
+	// "Cross-account use: You must specify a principal in your AWS
+	// account" (KMS API reference, ListRetirableGrants): the grants of
+	// another account's principal are that account's to list. AWS's answer
+	// to such a request is not documented; Trent fails closed with
+	// AccessDeniedException and lists nothing.
+	if accountOfARN(*in.RetiringPrincipal) != c.Account {
+		return nil, &Error{Kind: KindAccessDenied, Message: "User: " + c.ARN + " is not authorized to perform: kms:ListRetirableGrants on resource: " +
+			*in.RetiringPrincipal + " because the retiring principal is not in the caller's account"}
+	}
 	limit := 50
 	if in.Limit != nil {
 		limit = *in.Limit

@@ -58,9 +58,9 @@ const partition = "aws"
 // localARN refuses an ARN that names another region or another partition
 // than the request's: the key or alias it names is not here. AWS answers
 // an ARN of another region with NotFoundException "Invalid arn <region>"
-// (reference/aws-recorded-responses.json, test_get_key_in_different_region);
-// its answer for another partition (arn:aws-cn:..., arn:aws-us-gov:...) is
-// not recorded, so Trent answers the same way, naming the partition, and
+// (as recorded from AWS KMS for a key ARN of another region); its answer
+// for another partition (arn:aws-cn:..., arn:aws-us-gov:...) is not
+// recorded, so Trent answers the same way, naming the partition, and
 // never resolves such an ARN to a key of its own.
 func localARN(c *Caller, a arn) error {
 	if a.partition != partition {
