@@ -72,3 +72,34 @@ func FuzzPrincipalARNs(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodePrincipals: a stored principal binding is read from a column
+// that anyone with write access to the database can edit; whatever it
+// holds, decoding never panics, and what decodes encodes back to a form
+// that decodes to the same binding.
+func FuzzDecodePrincipals(f *testing.F) {
+	f.Add(``)
+	f.Add(`{"arn:aws:iam::111122223333:user/a":"AIDAEXAMPLE"}`)
+	f.Add(`{"arn:aws:iam::111122223333:user/a":null}`)
+	f.Add(`[]`)
+	f.Add(`{"a":1}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := decodePrincipals(s)
+		if err != nil {
+			return
+		}
+		enc, err := encodePrincipals(p)
+		if err != nil {
+			t.Fatalf("encode %v: %v", p, err)
+		}
+		q, err := decodePrincipals(enc)
+		if err != nil || len(q) != len(p) {
+			t.Fatalf("decode(encode(%q)) = %v, %v; want %v", s, q, err, p)
+		}
+		for k, v := range p {
+			if q[k] != v {
+				t.Fatalf("decode(encode(%q))[%q] = %q, want %q", s, k, q[k], v)
+			}
+		}
+	})
+}
