@@ -419,6 +419,9 @@ func (t *Token) Attributes(ctx context.Context, k Key) (KeyAttributes, error) {
 // AESKeySize is the size in bytes of the keys GenerateKey makes.
 const AESKeySize = 32
 
+// KeyTypeAES is CKK_AES, the KeyType of an AES key's KeyAttributes.
+const KeyTypeAES = ckkAES
+
 // GenerateKey makes an AES-256 key in the token (CKM_AES_KEY_GEN), labelled
 // label and with CKA_ID id (nil: 16 random bytes): a token object
 // (CKA_TOKEN), private, sensitive and not extractable, allowed to encrypt
