@@ -136,7 +136,8 @@ func sessionLost(err error) bool {
 	}
 	switch e.Code {
 	case ckrSessionHandleInvalid, ckrSessionClosed, ckrDeviceRemoved, ckrTokenNotPresent,
-		ckrDeviceError, ckrCryptokiNotInitialized, ckrUserNotLoggedIn, ckrOperationActive:
+		ckrDeviceError, ckrCryptokiNotInitialized, ckrUserNotLoggedIn, ckrOperationActive,
+		ckrBufferTooSmall: // leaves the operation active on the session
 		return true
 	}
 	return false

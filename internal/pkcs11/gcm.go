@@ -103,6 +103,12 @@ func (t *Token) EncryptGCM(ctx context.Context, k Key, plaintext, aad []byte) ([
 // it) with k and aad. A blob that does not authenticate is ErrDecrypt;
 // no plaintext is returned with an error.
 func (t *Token) DecryptGCM(ctx context.Context, k Key, sealed, aad []byte) ([]byte, error) {
+	return t.decryptGCM(ctx, k, sealed, aad, true)
+}
+
+// decryptGCM is DecryptGCM; probe says whether a general failure is
+// checked with a trial round trip (not within that trial itself).
+func (t *Token) decryptGCM(ctx context.Context, k Key, sealed, aad []byte, probe bool) ([]byte, error) {
 	if len(sealed) < GCMIVSize+GCMTagSize {
 		return nil, fmt.Errorf("pkcs11: decrypt with key %q: %d bytes is too short: %w", k.Label, len(sealed), ErrDecrypt)
 	}
@@ -126,7 +132,7 @@ func (t *Token) DecryptGCM(ctx context.Context, k Key, sealed, aad []byte) ([]by
 		p.Pin(&out[0])
 		return mod.call(fnDecrypt, s, dataPtr(&p, in), uintptr(len(in)), uintptr(unsafe.Pointer(&out[0])), uintptr(unsafe.Pointer(&n)))
 	})
-	if e := (*Error)(nil); errors.As(err, &e) && e.Func == fnNames[fnDecrypt] &&
+	if e := (*Error)(nil); probe && errors.As(err, &e) && e.Func == fnNames[fnDecrypt] &&
 		(e.Code == ckrGeneralError || e.Code == ckrFunctionFailed) {
 		// Some modules (SoftHSM2 among them) report a tag that does not
 		// verify as a general failure rather than
@@ -158,7 +164,7 @@ func (t *Token) probeGCM(ctx context.Context, k Key) error {
 	if err != nil {
 		return err
 	}
-	pt, err := t.DecryptGCM(ctx, k, ct, nil)
+	pt, err := t.decryptGCM(ctx, k, ct, nil, false)
 	if err != nil {
 		return err
 	}

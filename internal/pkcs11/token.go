@@ -45,7 +45,10 @@ type tokenState struct {
 
 // Token is a token in a slot of a module, logged in as the user. Close
 // releases it; the last Token of a slot closes the slot's sessions, which
-// logs the process out of the token.
+// logs the process out of the token. A session that fails in a way that
+// leaves it unusable is closed rather than reused; a Token whose token
+// went away (its operations fail with ErrTokenNotPresent, ErrKeyNotFound
+// or ErrDevice) does not reconnect: close it and open the token again.
 type Token struct {
 	st     *tokenState
 	mu     sync.Mutex // guards closed
