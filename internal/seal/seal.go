@@ -94,4 +94,8 @@ type Provider interface {
 	// Name names the provider type as the configuration and the database's
 	// domain record spell it ("file", "pkcs11", "shamir").
 	Name() string
+	// Close releases the provider: it zeroes the keys it derived from the
+	// root key (file, shamir) or logs out of the token (pkcs11). Wrap and
+	// Unwrap then return ErrClosed. Close is idempotent.
+	Close() error
 }

@@ -18,6 +18,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/trentkms/trent/internal/atomicfile"
 )
 
 // DefaultModule is where Debian's softhsm2 package puts the module;
@@ -77,7 +79,7 @@ func New(t testing.TB) *Env {
 	}
 	conf := filepath.Join(dir, "softhsm2.conf")
 	body := fmt.Sprintf("directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n", tokens)
-	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+	if err := atomicfile.WriteNew(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	t.Setenv("SOFTHSM2_CONF", conf)
