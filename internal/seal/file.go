@@ -47,7 +47,7 @@ const (
 // a generic failure, and reveals nothing about the key (it is a PRF output
 // under a label no other use shares).
 const (
-	wrapVersion = 0x01
+	wrapVersion = formatFile
 	idSize      = 8
 	ivSize      = 12
 	tagSize     = 16
@@ -215,10 +215,14 @@ func (f *File) Wrap(_ context.Context, domainKey []byte) ([]byte, error) {
 
 // Unwrap decrypts a blob made by Wrap. It returns [ErrMalformed] for bytes
 // that are not a wrapped key, [ErrWrongRootKey] for a blob made by another
-// root key and [ErrCorrupt] when authentication fails. The context is not
+// root key (also [ErrWrongProvider] for another provider's blob) and
+// [ErrCorrupt] when authentication fails. The context is not
 // used.
 func (f *File) Unwrap(_ context.Context, wrapped []byte) ([]byte, error) {
-	if len(wrapped) < wrapHeader+ivSize+tagSize || wrapped[0] != wrapVersion {
+	if err := checkFormat(wrapped, formatFile, "file"); err != nil {
+		return nil, err
+	}
+	if len(wrapped) < wrapHeader+ivSize+tagSize {
 		return nil, ErrMalformed
 	}
 	if !bytes.Equal(wrapped[1:wrapHeader], f.id[:]) {
