@@ -37,8 +37,8 @@ func (p *path) render(b *strings.Builder) {
 	if p == nil {
 		return
 	}
-	p.parent.render(b)
-	if b.Len() > 0 {
+	if p.parent != nil {
+		p.parent.render(b)
 		b.WriteByte('.')
 	}
 	b.WriteString(p.name)
@@ -63,7 +63,8 @@ func (c *validator) err() error {
 }
 
 // Value forms: a quoted value, null, or none (sensitive members, blobs,
-// lists: AWS leaves such values out, as in "Value at 'plaintext'").
+// sizes of lists and maps, and what wire.json redacts: AWS leaves such
+// values out, as in "Value at 'plaintext'").
 const (
 	showValue = iota
 	showNull
@@ -150,9 +151,8 @@ func (c *validator) pattern(at *path, name, s, pattern string, show bool) {
 
 // elements reports a list some of whose elements break their shape's
 // constraints: bad has bit i set for msgs[i]. AWS words it "Member must
-// satisfy constraint: [...]" and shows the list as "[a, b]"; Trent shows
-// it only for lists of enum values (other lists, such as grant tokens,
-// may hold secrets).
+// satisfy constraint: [...]" and shows the list as "[a, b]", unless its
+// elements are sensitive or redacted (wire.json: grant tokens).
 func (c *validator) elements(at *path, name string, list []string, bad uint8, msgs *[4]string, show bool) {
 	var failed []string
 	for i, m := range msgs {

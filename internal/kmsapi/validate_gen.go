@@ -1414,7 +1414,7 @@ func (v *RetireGrantRequest) Validate() error {
 
 func (v *RetireGrantRequest) validate(c *validator, at *path) {
 	if v.GrantToken != nil {
-		c.length(at, "grantToken", *v.GrantToken, 1, 8192, true)
+		c.length(at, "grantToken", *v.GrantToken, 1, 8192, false)
 	}
 	if v.KeyId != nil {
 		c.length(at, "keyId", *v.KeyId, 1, 2048, true)
@@ -1589,7 +1589,7 @@ func (v *UntagResourceRequest) validate(c *validator, at *path) {
 			bad |= checkTagKeyType(s)
 		}
 		if bad != 0 {
-			c.elements(at, "tagKeys", v.TagKeys, bad, &msgsTagKeyType, false)
+			c.elements(at, "tagKeys", v.TagKeys, bad, &msgsTagKeyType, true)
 		}
 	}
 }

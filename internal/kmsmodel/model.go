@@ -349,6 +349,9 @@ type Wire struct {
 	// validation message lists its values, where it is known to differ
 	// from the model's order.
 	EnumMessageOrder map[string][]string `json:"enumMessageOrder"`
+	// Redact lists string shapes whose values validation messages leave
+	// out, as they leave out those the model marks sensitive.
+	Redact []string `json:"redact"`
 }
 
 // WireShape is one output structure's wire choices.
@@ -397,6 +400,11 @@ func ParseWire(m *Model, b []byte) (*Wire, error) {
 		}
 		if !sameSet(order, s.Enum) {
 			return nil, fmt.Errorf("kmsmodel: wire.json: enumMessageOrder %s %v does not list the model's values %v", name, order, s.Enum)
+		}
+	}
+	for _, name := range w.Redact {
+		if s := m.Shapes[name]; s == nil || s.Type != "string" {
+			return nil, fmt.Errorf("kmsmodel: wire.json: redact: %s is not a string shape of the model", name)
 		}
 	}
 	return &w, nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -97,7 +98,7 @@ func (g *gen) validateField(buf *bytes.Buffer, s *kmsmodel.Shape, f *field, elem
 		}
 		null = x + " == nil"
 		show := "true"
-		if t.Sensitive {
+		if g.redacted(t) {
 			show = "false"
 		}
 		if bounded {
@@ -140,7 +141,7 @@ func (g *gen) validateField(buf *bytes.Buffer, s *kmsmodel.Shape, f *field, elem
 		e := g.m.Shapes[f.Elem]
 		if hasConstraints(e) {
 			elems[e.Name] = true
-			show := len(e.Enum) > 0 && !e.Sensitive
+			show := !g.redacted(e)
 			checks = append(checks, fmt.Sprintf("var bad uint8\nfor _, s := range %s {\nbad |= check%s(s)\n}\nif bad != 0 {\nc.elements(at, %s, %s, bad, &msgs%s, %t)\n}", x, e.Name, n, x, e.Name, show))
 		}
 	case kStruct:
@@ -195,6 +196,12 @@ func (g *gen) elementCheck(buf *bytes.Buffer, e *kmsmodel.Shape) {
 	}
 	buf.WriteString("\treturn bad\n}\n\n")
 	fmt.Fprintf(buf, "var msgs%s = [4]string{%s}\n\n", e.Name, strings.Join(msgs[:], ", "))
+}
+
+// redacted reports whether messages leave out values of the string shape
+// s: the model marks it sensitive, or wire.json redacts it.
+func (g *gen) redacted(s *kmsmodel.Shape) bool {
+	return s.Sensitive || slices.Contains(g.w.Redact, s.Name)
 }
 
 var javaUnicode = regexp.MustCompile(`\\u([0-9A-Fa-f]{4})`)
