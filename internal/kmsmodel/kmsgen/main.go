@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/trentkms/trent/internal/atomicfile"
 	"github.com/trentkms/trent/internal/kmsmodel"
 )
 
@@ -39,7 +40,7 @@ func run(out, data string) error {
 		if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
 			continue
 		}
-		if err := os.WriteFile(path, b, 0o644); err != nil {
+		if err := atomicfile.Write(path, b, 0o644); err != nil {
 			return err
 		}
 	}
