@@ -282,7 +282,7 @@ func TestEveryOperationOneEvent(t *testing.T) {
 			if got, _ := m["errorCode"].(string); got != e.Type {
 				t.Errorf("errorCode %q, response %d %q", got, w.status, e.Type)
 			}
-			if m["readOnly"] != !mutating[op] {
+			if m["readOnly"] != !service.Lookup(service.APIKMS, op).Mutates {
 				t.Errorf("readOnly %v for %s", m["readOnly"], op)
 			}
 			if w.status == 200 && strings.Contains(string(raw), `"KeyId"`) && m["resources"] == nil {

@@ -10,10 +10,10 @@ import (
 
 // ObjectList reads an array of objects, calling elem once per element, in
 // order, with a Decoder positioned on that element: elem reads it with
-// Next like a body (an element null reads as an empty object, as
-// encoding/json leaves a zero element). It reports whether the value was
-// an array; null gives false and calls nothing. A value that is not an
-// array, or an element that is neither an object nor null, is a type
+// Next like a body. It reports whether the value was an array; null gives
+// false and calls nothing. A value that is not an array, or an element
+// that is not an object, null included (AWS's JSON protocol refuses a
+// null element, which encoding/json leaves a zero element), is a type
 // error with Field set to the member's path; type errors inside an
 // element name the path through it ("Tags.TagKey"), as encoding/json
 // does. elem must not keep the Decoder it is given.
@@ -53,7 +53,7 @@ func (d *Decoder) ObjectList(elem func(e *Decoder)) bool {
 	for !empty {
 		k := d.skipValue(j) // valid: the array was checked
 		switch d.buf[j] {
-		case '{', 'n':
+		case '{':
 			sub.Reset(d.buf[j:k])
 			sub.path = append(sub.path[:0], prefix...)
 			elem(&sub)
@@ -150,4 +150,11 @@ func (e *Encoder) ElemObject() {
 func (e *Encoder) EndList() {
 	e.buf = append(e.buf, ']')
 	e.first = false
+}
+
+// Raw writes a member whose value is v, a JSON value the caller encoded
+// (it is not checked).
+func (e *Encoder) Raw(name string, v []byte) {
+	e.key(name)
+	e.buf = append(e.buf, v...)
 }

@@ -2,6 +2,7 @@ package awsjson
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -96,6 +97,14 @@ func checkNested(t *testing.T, body []byte) {
 	if errors.Is(gotErr, ErrTooDeep) {
 		return
 	}
+	if field := strictNested(body); wantErr == nil && field != "" {
+		// What AWS's JSON protocol refuses and encoding/json takes.
+		var e *Error
+		if !errors.As(gotErr, &e) || e.Field != field {
+			t.Fatalf("body %q: %v, want a refusal at %s", body, gotErr, field)
+		}
+		return
+	}
 	if (gotErr == nil) != (wantErr == nil) {
 		t.Fatalf("body %q: ObjectList/Timestamp: %v, encoding/json: %v", body, gotErr, wantErr)
 	}
@@ -114,6 +123,34 @@ func checkNested(t *testing.T, body []byte) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("body %q: got %+v, encoding/json %+v", body, got, want)
 	}
+}
+
+// strictNested returns the path of a member of body that ObjectList or
+// Blob refuse although encoding/json takes it: a null element of Tags, a
+// blob that is not strict base64. It returns "" if there is none, or if
+// body is not what encoding/json reads into nestedInput.
+func strictNested(body []byte) string {
+	var v struct {
+		Tags []*struct{ Blob json.RawMessage }
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return ""
+	}
+	for _, t := range v.Tags { // in document order, as the decoder reads
+		if t == nil {
+			return "Tags"
+		}
+		var s string
+		if len(t.Blob) > 0 && t.Blob[0] == '"' && json.Unmarshal(t.Blob, &s) == nil {
+			if _, err := base64.StdEncoding.Strict().DecodeString(s); err != nil || strings.ContainsAny(s, "\r\n") {
+				return "Tags.Blob"
+			}
+		}
+		if len(t.Blob) > 0 && t.Blob[0] == '[' {
+			return "Tags.Blob"
+		}
+	}
+	return ""
 }
 
 var nestedNames = []string{"KeyId", "Tags", "When", "TagKey", "TagValue", "Blob"}

@@ -9,17 +9,17 @@ import (
 	"testing"
 )
 
-// decodeSeeds returns, for every served operation, request bodies that
-// encoding/json writes for its service request type filled at random,
-// plus the request bodies of internal/awsjson's tests and fuzz corpus.
-func decodeSeeds(tb testing.TB, ops []served) [][]byte {
+// decodeSeeds returns, for every operation, request bodies that
+// encoding/json writes for its request type filled at random, plus the
+// request bodies of internal/awsjson's tests and fuzz corpus.
+func decodeSeeds(tb testing.TB, ops []*Operation) [][]byte {
 	tb.Helper()
 	var out [][]byte
 	f := filler{rand.New(rand.NewPCG(5, 6))}
-	for _, s := range ops {
+	for _, op := range ops {
 		for range 20 {
-			v := reflect.New(s.svcIn)
-			f.fill(v.Elem(), s.genIn, 0)
+			v := reflect.ValueOf(op.NewInput())
+			f.fill(v.Elem(), nil, 0)
 			b, err := json.Marshal(v.Interface())
 			if err != nil {
 				tb.Fatal(err)
@@ -67,21 +67,21 @@ func corpusBody(b []byte) []byte {
 	return []byte(q)
 }
 
-// TestDecodeMatchesService runs every seed through every served
-// operation's decoder.
-func TestDecodeMatchesService(t *testing.T) {
-	ops := servedOperations(t)
+// TestDecodeMatchesEncodingJSON runs every seed through every
+// operation's decoder (checkDecode).
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	ops := Operations()
 	for _, body := range decodeSeeds(t, ops) {
-		for _, s := range ops {
-			checkDecode(t, s, body)
+		for _, op := range ops {
+			checkDecode(t, op, body)
 		}
 	}
 }
 
-// FuzzDecodeMatchesService is the differential fuzz test of the generated
-// decoders against encoding/json into the service's request types.
-func FuzzDecodeMatchesService(f *testing.F) {
-	ops := servedOperations(f)
+// FuzzDecodeMatchesEncodingJSON is the differential fuzz test of the
+// generated decoders against encoding/json into the generated types.
+func FuzzDecodeMatchesEncodingJSON(f *testing.F) {
+	ops := Operations()
 	for i, body := range decodeSeeds(f, ops) {
 		f.Add(uint8(i), body)
 	}
