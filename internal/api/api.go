@@ -160,7 +160,13 @@ func kmsRoutes() map[string]*route {
 	return m
 }
 
-var decoders = sync.Pool{New: func() any { return new(awsjson.Decoder) }}
+// decoders and encoders are reused: a Decoder or Encoder handed to an
+// interface method (DecodeJSON, EncodeJSON) would otherwise be allocated
+// for every request.
+var (
+	decoders = sync.Pool{New: func() any { return new(awsjson.Decoder) }}
+	encoders = sync.Pool{New: func() any { return new(awsjson.Encoder) }}
+)
 
 // decodeInput reads body into in with the operation's generated decoder
 // (internal/kmsapi): member names match exactly, unknown members are
@@ -351,10 +357,12 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 		h.writeError(w, o, errInternal)
 		return
 	}
-	var enc awsjson.Encoder
+	enc := encoders.Get().(*awsjson.Encoder)
 	enc.Reset(*bp)
-	out.EncodeJSON(&enc)
+	out.EncodeJSON(enc)
 	b := enc.Bytes()
+	enc.Reset(nil)
+	encoders.Put(enc)
 	*bp = b[:0]
 	writeJSON(w, b)
 	clear(b) // the response may hold plaintext

@@ -13,8 +13,9 @@ import (
 // event's requestParameters or responseElements: a JSON object with the
 // members in the order they were named, each under its name in camelCase
 // as CloudTrail writes it (KeyId -> keyId). Members that are absent or
-// empty (a nil pointer, an empty string, list or map, false, zero) are
-// left out, unless the member was named with a default ("Name=VALUE"):
+// empty (a nil pointer; an empty list or map; false, zero or "" held by
+// value) are left out, unless the member was named with a default
+// ("Name=VALUE"):
 // then the default is written in its place, as a string. Strings,
 // integers, booleans, lists of strings and maps of strings (whose keys
 // keep their case) are written directly; a timestamp as its MarshalJSON
@@ -101,6 +102,7 @@ func (m *Members) JSON(v any) json.RawMessage {
 	}
 	rv = rv.Elem()
 	var e awsjson.Encoder
+	e.Reset(make([]byte, 0, 256)) // most events' members fit: one allocation
 	n := 0
 	for i := range m.fields {
 		f := &m.fields[i]

@@ -10,10 +10,9 @@ import (
 	"github.com/trentkms/trent/internal/store"
 )
 
-// Rotation limits and defaults (kms-api.md sections 3, 7.2 and 7.3).
+// Rotation limits and defaults (kms-api.md sections 3, 7.2 and 7.3; the
+// model bounds RotationPeriodInDays to 90-2560).
 const (
-	minRotationPeriodDays     = 90
-	maxRotationPeriodDays     = 2560
 	defaultRotationPeriodDays = 365
 	maxOnDemandRotations      = 25
 	// onDemandConflictWindow: RotateKeyOnDemand answers ConflictException
