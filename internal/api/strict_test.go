@@ -66,7 +66,7 @@ var hostileValues = map[reflect.Type][]hostile{
 	},
 }
 
-// accepted lists, by Go type, values both decoders must take.
+// accepted lists, by Go type, values the decoder must take.
 var accepted = map[reflect.Type][]string{
 	bytesType: {`"aGk="`, `"aA=="`, `"aGk\u003d"`, `""`, `null`},
 	mapType:   {`{"a":"b"}`, `{}`, `null`},

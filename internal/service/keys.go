@@ -134,7 +134,7 @@ func (s *Service) CreateKey(ctx context.Context, c *Caller, in *kmsapi.CreateKey
 	// The event is written with the key, in its transaction: it records
 	// the key and the metadata the response will carry.
 	audit.SetResource(ctx, k.Account, KeyARN(k.Region, k.Account, k.ID))
-	audit.SetResponse(ctx, out)
+	recordResponse(ctx, "CreateKey", out)
 	if err := s.store.CreateKey(ctx, k, materials); err != nil {
 		return nil, s.internal(ctx, "CreateKey", err)
 	}

@@ -136,6 +136,16 @@ func (op *Operation) ResponseElements(out kmsapi.Output) json.RawMessage {
 	return op.response.JSON(out)
 }
 
+// recordResponse records, as the pending audit event's responseElements,
+// the members of out that the table lists for the KMS operation name: for
+// an operation whose event commits with its change, before internal/api
+// sees out.
+func recordResponse(ctx context.Context, name string, out kmsapi.Output) {
+	if b := Lookup(APIKMS, name).ResponseElements(out); b != nil {
+		audit.SetResponse(ctx, b)
+	}
+}
+
 // Call runs op, a KMS operation, for the caller: in is checked against
 // the model's constraints first (KindValidation with AWS's "N validation
 // errors detected" message), then op's method runs. The methods trust
