@@ -389,10 +389,11 @@ func iamAuthorizer(p service.IAMPolicies) func(*iam.Principal, string, string) (
 func lookupAuthorizer(p service.IAMPolicies) api.AuthorizeLookup {
 	return func(ctx context.Context, c *service.Caller) error {
 		if c.Principal != nil {
-			if ok, err := p.Allowed(c.Principal, "cloudtrail:LookupEvents", "*"); err != nil || ok {
+			action := service.Lookup(service.APICloudTrail, "LookupEvents").Actions[0].Name
+			if ok, err := p.Allowed(c.Principal, action, "*"); err != nil || ok {
 				return err
 			}
-			return errors.New("User: " + c.ARN + " is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action")
+			return api.LookupDenied(c)
 		}
 		return api.RootOnlyLookup(ctx, c)
 	}

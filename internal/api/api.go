@@ -23,13 +23,16 @@ import (
 	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/awsjson"
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
 )
 
-// MaxBodyBytes caps a request body; larger requests are refused before the
-// body is read past the cap.
-const MaxBodyBytes = 1 << 20
+// MaxBodyBytes caps the body of a request whose operation is not known
+// before the body is read (an unknown X-Amz-Target, the query protocol);
+// a known operation's body is capped at its limit in the operation table.
+// Larger requests are refused before the body is read past the cap.
+const MaxBodyBytes = service.DefaultBodyLimit
 
 const jsonContentType = "application/x-amz-json-1.1"
 
@@ -97,7 +100,7 @@ type Handler struct {
 	svc    *service.Service
 	kms    *sigv4.Verifier
 	log    *slog.Logger
-	routes map[string]route
+	routes map[string]*route
 	clock  http.Handler
 	ids    requestIDs
 	bufs   sync.Pool
@@ -105,8 +108,8 @@ type Handler struct {
 	iamSvc      *iam.Service
 	iamVerifier *sigv4.Verifier
 	stsVerifier *sigv4.Verifier
-	iamRoutes   map[string]queryOp
-	stsRoutes   map[string]queryOp
+	iamRoutes   map[string]queryRoute
+	stsRoutes   map[string]queryRoute
 	authorize   func(caller *iam.Principal, action, resource string) (IAMDecision, error)
 
 	audit AuditWriter
@@ -122,11 +125,9 @@ type Handler struct {
 	authed   func(ctx context.Context)
 }
 
-// route is one operation: decode turns a body into the operation's input
-// (or a *serializationError), call runs it.
+// route is a KMS operation as the handler serves it.
 type route struct {
-	decode func(body []byte) (any, error)
-	call   func(ctx context.Context, c *service.Caller, in any) (any, error)
+	op *service.Operation
 }
 
 // New returns the handler.
@@ -139,126 +140,73 @@ func New(c Config) *Handler {
 	}
 	h.ids.init()
 	h.bufs.New = func() any { b := make([]byte, 0, 4096); return &b }
-	h.routes = kmsRoutes(c.Service)
+	h.routes = kmsRoutes()
 	if c.IAM != nil {
 		h.iamSvc, h.iamVerifier, h.stsVerifier, h.authorize = c.IAM, c.IAMVerifier, c.STSVerifier, c.AuthorizeIAM
-		h.iamRoutes, h.stsRoutes = h.iamQueryRoutes(), h.stsQueryRoutes()
+		h.iamRoutes, h.stsRoutes = queryRoutes(service.APIIAM, h.iamQueryRoutes()), queryRoutes(service.APISTS, h.stsQueryRoutes())
 	}
 	return h
 }
 
-// op adapts a service method to a route whose body encoding/json decodes.
-func op[I, O any](f func(context.Context, *service.Caller, *I) (*O, error)) route {
-	return route{
-		decode: func(body []byte) (any, error) {
-			in := new(I)
-			if err := decode(body, in); err != nil {
-				return nil, err
-			}
-			return in, nil
-		},
-		call: func(ctx context.Context, c *service.Caller, in any) (any, error) {
-			return f(ctx, c, in.(*I))
-		},
-	}
-}
-
-func kmsRoutes(s *service.Service) map[string]route {
-	return map[string]route{
-		"TrentService.CreateKey":                           op(s.CreateKey),
-		"TrentService.DescribeKey":                         op(s.DescribeKey),
-		"TrentService.ListKeys":                            op(s.ListKeys),
-		"TrentService.EnableKey":                           op(s.EnableKey),
-		"TrentService.DisableKey":                          op(s.DisableKey),
-		"TrentService.UpdateKeyDescription":                op(s.UpdateKeyDescription),
-		"TrentService.CreateAlias":                         op(s.CreateAlias),
-		"TrentService.UpdateAlias":                         op(s.UpdateAlias),
-		"TrentService.DeleteAlias":                         op(s.DeleteAlias),
-		"TrentService.ListAliases":                         op(s.ListAliases),
-		"TrentService.TagResource":                         op(s.TagResource),
-		"TrentService.UntagResource":                       op(s.UntagResource),
-		"TrentService.ListResourceTags":                    op(s.ListResourceTags),
-		"TrentService.EnableKeyRotation":                   op(s.EnableKeyRotation),
-		"TrentService.DisableKeyRotation":                  op(s.DisableKeyRotation),
-		"TrentService.GetKeyRotationStatus":                op(s.GetKeyRotationStatus),
-		"TrentService.RotateKeyOnDemand":                   op(s.RotateKeyOnDemand),
-		"TrentService.ListKeyRotations":                    op(s.ListKeyRotations),
-		"TrentService.ScheduleKeyDeletion":                 op(s.ScheduleKeyDeletion),
-		"TrentService.CancelKeyDeletion":                   op(s.CancelKeyDeletion),
-		"TrentService.GetParametersForImport":              op(s.GetParametersForImport),
-		"TrentService.ImportKeyMaterial":                   op(s.ImportKeyMaterial),
-		"TrentService.DeleteImportedKeyMaterial":           op(s.DeleteImportedKeyMaterial),
-		"TrentService.Encrypt":                             fastOp(decodeEncrypt, s.Encrypt),
-		"TrentService.Decrypt":                             fastOp(decodeDecrypt, s.Decrypt),
-		"TrentService.ReEncrypt":                           fastOp(decodeReEncrypt, s.ReEncrypt),
-		"TrentService.GenerateDataKey":                     fastOp(decodeGenerateDataKey, s.GenerateDataKey),
-		"TrentService.GenerateDataKeyWithoutPlaintext":     fastOp(decodeGenerateDataKey, s.GenerateDataKeyWithoutPlaintext),
-		"TrentService.GenerateRandom":                      fastOp(decodeGenerateRandom, s.GenerateRandom),
-		"TrentService.Sign":                                fastOp(decodeSign, s.Sign),
-		"TrentService.Verify":                              fastOp(decodeVerify, s.Verify),
-		"TrentService.GenerateMac":                         fastOp(decodeMac, s.GenerateMac),
-		"TrentService.VerifyMac":                           fastOp(decodeMac, s.VerifyMac),
-		"TrentService.GetPublicKey":                        op(s.GetPublicKey),
-		"TrentService.DeriveSharedSecret":                  op(s.DeriveSharedSecret),
-		"TrentService.Encapsulate":                         op(s.Encapsulate),
-		"TrentService.Decapsulate":                         op(s.Decapsulate),
-		"TrentService.GenerateDataKeyPair":                 op(s.GenerateDataKeyPair),
-		"TrentService.GenerateDataKeyPairWithoutPlaintext": op(s.GenerateDataKeyPairWithoutPlaintext),
-		"TrentService.CreateGrant":                         op(s.CreateGrant),
-		"TrentService.ListGrants":                          op(s.ListGrants),
-		"TrentService.ListRetirableGrants":                 op(s.ListRetirableGrants),
-		"TrentService.RetireGrant":                         op(s.RetireGrant),
-		"TrentService.RevokeGrant":                         op(s.RevokeGrant),
-		"TrentService.GetKeyPolicy":                        op(s.GetKeyPolicy),
-		"TrentService.PutKeyPolicy":                        op(s.PutKeyPolicy),
-		"TrentService.ListKeyPolicies":                     op(s.ListKeyPolicies),
-	}
-}
-
-// serializationError is a body that is not the JSON the operation takes.
-type serializationError struct{ msg string }
-
-func (e *serializationError) Error() string { return e.msg }
-
-// decode decodes body into v (a pointer to a struct) with encoding/json,
-// after refusing what AWS's JSON protocol refuses and encoding/json takes
-// (strict.go).
-func decode(body []byte, v any) error {
-	if len(body) == 0 {
-		return nil
-	}
-	if err := strictCheck(body, v); err != nil {
-		return err
-	}
-	return decodeError(json.Unmarshal(body, v))
-}
-
-// decodeError turns an encoding/json error into a *serializationError with
-// the message the awsjson path gives for the same fault (fastDecodeError).
-func decodeError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		if te.Value == base64Marker {
-			return errBadBase64(te.Field)
+// kmsRoutes maps the X-Amz-Target of every KMS operation of the table to
+// its route.
+func kmsRoutes() map[string]*route {
+	m := make(map[string]*route)
+	for _, op := range service.Operations() {
+		if op.API == service.APIKMS {
+			m[op.Model.Target] = &route{op: op}
 		}
-		return errWrongType(te.Field)
 	}
-	return errBadJSON
+	return m
+}
+
+// decoders and encoders are reused: a Decoder or Encoder handed to an
+// interface method (DecodeJSON, EncodeJSON) would otherwise be allocated
+// for every request.
+var (
+	decoders = sync.Pool{New: func() any { return new(awsjson.Decoder) }}
+	encoders = sync.Pool{New: func() any { return new(awsjson.Encoder) }}
+)
+
+// decodeInput reads body into in with the operation's generated decoder
+// (internal/kmsapi): member names match exactly, unknown members are
+// skipped, and blobs, maps and lists are read as strictly as AWS reads
+// them. An empty body is an input with no members. It returns the
+// SerializationException message of a body that is not the operation's
+// JSON, or "".
+func decodeInput(body []byte, in kmsapi.Input) string {
+	if len(body) == 0 {
+		return ""
+	}
+	d := decoders.Get().(*awsjson.Decoder)
+	d.Reset(body)
+	in.DecodeJSON(d)
+	err := d.Err()
+	d.Reset(nil)
+	decoders.Put(d)
+	if err == nil {
+		return ""
+	}
+	var e *awsjson.Error
+	if errors.As(err, &e) && e.Field != "" {
+		if errors.Is(err, awsjson.ErrBase64) {
+			return msgBadBase64(e.Field)
+		}
+		return msgWrongType(e.Field)
+	}
+	return msgBadJSON
 }
 
 // The SerializationException messages. AWS's wording is not recorded;
 // these name the member where there is one.
-var errBadJSON = &serializationError{msg: "Invalid JSON in request body"}
+const msgBadJSON = "Invalid JSON in request body"
 
-func errWrongType(field string) error {
-	return &serializationError{msg: "Unexpected value type in payload at '" + field + "'"}
+func msgWrongType(field string) string {
+	return "Unexpected value type in payload at '" + field + "'"
 }
 
-func errBadBase64(field string) error {
-	return &serializationError{msg: "Invalid base64 value in payload at '" + field + "'"}
+func msgBadBase64(field string) string {
+	return "Invalid base64 value in payload at '" + field + "'"
 }
 
 // ServeHTTP implements http.Handler.
@@ -316,6 +264,13 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 		return
 	}
 
+	rt := h.routes[target]
+	limit := int64(MaxBodyBytes)
+	if rt != nil {
+		limit = rt.op.Limit()
+	} else if target == lookupEventsTarget {
+		limit = lookupEventsOp.Limit()
+	}
 	bp := h.bufs.Get().(*[]byte)
 	defer func() {
 		if cap(*bp) <= 64<<10 {
@@ -323,12 +278,13 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 			h.bufs.Put(bp)
 		}
 	}()
-	body, err := readBody(r, *bp)
+	body, err := readBody(r, *bp, limit)
 	*bp = body[:0]
 	defer clear(body) // the request may hold plaintext
 	if err != nil {
-		h.unauthenticated(r, reqID, target, errTooLarge.typ, errTooLarge.message, now)
-		h.writeError(w, o, errTooLarge)
+		we := tooLarge(limit)
+		h.unauthenticated(r, reqID, target, we.typ, we.message, now)
+		h.writeError(w, o, we)
 		return
 	}
 
@@ -369,28 +325,22 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 	ctx := r.Context()
 	var ev *audit.Event
 	if h.audit != nil {
-		ev = h.newEvent(r, reqID, audit.SourceKMS, opName(target), &caller, now)
+		ev = h.newEvent(r, reqID, audit.SourceKMS, opName(target), rt != nil && rt.op.Mutates, &caller, now)
 		ctx = audit.NewContext(ctx, ev)
 	}
-	rt, ok := h.routes[target]
-	if !ok {
+	if rt == nil {
 		h.fail(ctx, w, o, ev, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
-	in, err := rt.decode(body)
-	if err != nil {
-		var se *serializationError
-		if errors.As(err, &se) {
-			h.fail(ctx, w, o, ev, wireError{"SerializationException", 400, se.msg})
-			return
-		}
-		h.fail(ctx, w, o, ev, errInternal)
+	in := rt.op.Model.NewInput()
+	if msg := decodeInput(body, in); msg != "" {
+		h.fail(ctx, w, o, ev, wireError{"SerializationException", 400, msg})
 		return
 	}
 	if ev != nil {
-		ev.RequestParameters = requestParameters(in)
+		ev.RequestParameters = rt.op.RequestParameters(in)
 	}
-	out, err := rt.call(ctx, &caller, in)
+	out, err := h.svc.Call(ctx, &caller, rt.op, in)
 	if err != nil {
 		we := serviceError(err)
 		if we.status >= 500 {
@@ -399,25 +349,47 @@ func (h *Handler) serveAPI(w http.ResponseWriter, r *http.Request, o *outcome, n
 		h.fail(ctx, w, o, ev, we)
 		return
 	}
+	if ev != nil && len(rt.op.Response) > 0 && !audit.Written(ctx) {
+		ev.ResponseElements = rt.op.ResponseElements(out)
+	}
 	if !h.finish(ctx, ev, nil) {
 		scrub(out)
 		h.writeError(w, o, errInternal)
 		return
 	}
-	var enc awsjson.Encoder
+	enc := encoders.Get().(*awsjson.Encoder)
 	enc.Reset(*bp)
-	var b []byte
-	if encodeFast(&enc, out) {
-		b = enc.Bytes()
-		*bp = b[:0]
-	} else if b, err = json.Marshal(out); err != nil {
-		h.log.ErrorContext(r.Context(), "encode response", "request_id", reqID, "err", err)
-		h.writeError(w, o, errInternal)
-		return
-	}
+	out.EncodeJSON(enc)
+	b := enc.Bytes()
+	enc.Reset(nil)
+	encoders.Put(enc)
+	*bp = b[:0]
 	writeJSON(w, b)
 	clear(b) // the response may hold plaintext
 	scrub(out)
+}
+
+// scrub zeroes the secrets of an output once it is written: the members
+// the model marks sensitive (TestScrubSensitive checks every output).
+func scrub(out kmsapi.Output) {
+	switch o := out.(type) {
+	case *kmsapi.DecryptResponse:
+		clear(o.Plaintext)
+	case *kmsapi.GenerateDataKeyResponse:
+		clear(o.Plaintext)
+	case *kmsapi.GenerateRandomResponse:
+		clear(o.Plaintext)
+	case *kmsapi.GenerateDataKeyPairResponse:
+		clear(o.PrivateKeyPlaintext)
+	case *kmsapi.DeriveSharedSecretResponse:
+		clear(o.SharedSecret)
+	case *kmsapi.EncapsulateResponse:
+		clear(o.SharedSecret)
+	case *kmsapi.DecapsulateResponse:
+		clear(o.SharedSecret)
+	case *kmsapi.GetParametersForImportResponse:
+		clear(o.PublicKey) // sensitive in the model, though public
+	}
 }
 
 // writeJSON writes a 200 answer whose AWS JSON body is b.
@@ -485,19 +457,19 @@ func (h *Handler) serveReady(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, "ready\n")
 }
 
-// readBody reads at most MaxBodyBytes into buf.
-func readBody(r *http.Request, buf []byte) ([]byte, error) {
-	if r.ContentLength > MaxBodyBytes {
+// readBody reads at most limit bytes into buf.
+func readBody(r *http.Request, buf []byte, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
 		return buf, errTooLargeErr
 	}
-	lr := io.LimitReader(r.Body, MaxBodyBytes+1)
+	lr := io.LimitReader(r.Body, limit+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
 		}
 		n, err := lr.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		if len(buf) > MaxBodyBytes {
+		if int64(len(buf)) > limit {
 			return buf, errTooLargeErr
 		}
 		if err == io.EOF {

@@ -2,18 +2,14 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net"
 	"net/http"
-	"reflect"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/trentkms/trent/internal/audit"
-	"github.com/trentkms/trent/internal/awsjson"
 	"github.com/trentkms/trent/internal/iam"
 	"github.com/trentkms/trent/internal/service"
 )
@@ -31,19 +27,6 @@ import (
 type AuditWriter interface {
 	Append(ctx context.Context, ev *audit.Event) error
 	Err() error
-}
-
-// mutating lists the operations that change state: their events have
-// readOnly false. Every other KMS operation (the cryptographic ones
-// included) is readOnly, as in CloudTrail.
-var mutating = map[string]bool{
-	"CreateKey": true, "EnableKey": true, "DisableKey": true, "UpdateKeyDescription": true,
-	"CreateAlias": true, "UpdateAlias": true, "DeleteAlias": true, "TagResource": true,
-	"UntagResource": true, "EnableKeyRotation": true, "DisableKeyRotation": true,
-	"RotateKeyOnDemand": true, "ScheduleKeyDeletion": true, "CancelKeyDeletion": true,
-	"ImportKeyMaterial": true, "DeleteImportedKeyMaterial": true, "PutKeyPolicy": true,
-	"CreateGrant": true, "RetireGrant": true, "RevokeGrant": true, "ReplicateKey": true,
-	"UpdatePrimaryRegion": true,
 }
 
 // opName is the operation named by an X-Amz-Target ("TrentService.Encrypt"
@@ -66,8 +49,11 @@ func sourceIP(r *http.Request) string {
 	return host
 }
 
-// newEvent starts the event of an authenticated request.
-func (h *Handler) newEvent(r *http.Request, reqID, source, name string, c *service.Caller, now time.Time) *audit.Event {
+// newEvent starts the event of an authenticated request for the operation
+// name; mutates says whether it changes state (readOnly false), as the
+// operation table says. A request for an operation Trent does not serve
+// is readOnly.
+func (h *Handler) newEvent(r *http.Request, reqID, source, name string, mutates bool, c *service.Caller, now time.Time) *audit.Event {
 	return &audit.Event{
 		EventVersion:       audit.EventVersion,
 		UserIdentity:       userIdentity(c),
@@ -79,7 +65,7 @@ func (h *Handler) newEvent(r *http.Request, reqID, source, name string, c *servi
 		UserAgent:          r.UserAgent(),
 		RequestID:          reqID,
 		EventID:            newEventID(),
-		ReadOnly:           !mutating[name],
+		ReadOnly:           !mutates,
 		EventType:          audit.TypeAPICall,
 		ManagementEvent:    true,
 		RecipientAccountID: c.Account,
@@ -198,142 +184,4 @@ func claimedCredential(r *http.Request) (akid, region string) {
 		region = region[:32]
 	}
 	return akid, region
-}
-
-// requestParameters returns an operation's requestParameters: the members
-// CloudTrail logs for KMS (key IDs, encryption context, algorithms, specs,
-// sizes, policies, tags...), in camelCase, and never plaintext,
-// ciphertext, messages, signatures, MACs, key material, import tokens,
-// public keys, attestation documents or grant tokens.
-func requestParameters(in any) json.RawMessage {
-	var e awsjson.Encoder
-	switch v := in.(type) {
-	case *service.EncryptInput:
-		return keyContextAlgorithm(&e, v.KeyId, v.EncryptionContext, v.EncryptionAlgorithm)
-	case *service.DecryptInput:
-		return keyContextAlgorithm(&e, v.KeyId, v.EncryptionContext, v.EncryptionAlgorithm)
-	case *service.GenerateDataKeyInput:
-		e.Begin()
-		optString(&e, "keyId", v.KeyId)
-		optString(&e, "keySpec", v.KeySpec)
-		if v.NumberOfBytes != nil {
-			e.Int("numberOfBytes", *v.NumberOfBytes)
-		}
-		optMap(&e, "encryptionContext", v.EncryptionContext)
-		e.End()
-		return e.Bytes()
-	}
-	return reflectParams(in)
-}
-
-// keyContextAlgorithm is Encrypt's and Decrypt's requestParameters.
-func keyContextAlgorithm(e *awsjson.Encoder, keyID *string, ctx map[string]string, alg *string) json.RawMessage {
-	e.Begin()
-	optString(e, "keyId", keyID)
-	optMap(e, "encryptionContext", ctx)
-	algorithm(e, alg)
-	e.End()
-	return e.Bytes()
-}
-
-func optString(e *awsjson.Encoder, name string, v *string) {
-	if v != nil {
-		e.String(name, *v)
-	}
-}
-
-// algorithm writes encryptionAlgorithm as CloudTrail does: the
-// algorithm in effect, SYMMETRIC_DEFAULT when the request named none.
-func algorithm(e *awsjson.Encoder, v *string) {
-	if v == nil {
-		e.String("encryptionAlgorithm", "SYMMETRIC_DEFAULT")
-		return
-	}
-	e.String("encryptionAlgorithm", *v)
-}
-
-func optMap(e *awsjson.Encoder, name string, m map[string]string) {
-	if len(m) > 0 {
-		e.StringMap(name, m)
-	}
-}
-
-// loggedMembers are the input members requestParameters may carry (an
-// allow list: a new member is left out until it is added here).
-var loggedMembers = map[string]bool{
-	"AliasName": true, "BypassPolicyLockoutSafetyCheck": true, "CustomKeyStoreId": true,
-	"CustomerMasterKeySpec": true, "Description": true, "DestinationEncryptionAlgorithm": true,
-	"DestinationEncryptionContext": true, "DestinationKeyId": true, "DryRun": true,
-	"DryRunModifiers": true, "EncryptionAlgorithm": true, "EncryptionContext": true,
-	"ExpirationModel": true, "ImportType": true, "IncludeKeyMaterial": true,
-	"KeyAgreementAlgorithm": true, "KeyId": true, "KeyMaterialDescription": true,
-	"KeyMaterialId": true, "KeyPairSpec": true, "KeySpec": true, "KeyUsage": true, "Limit": true,
-	"MacAlgorithm": true, "Marker": true, "MessageType": true, "MultiRegion": true,
-	"NumberOfBytes": true, "Origin": true, "PendingWindowInDays": true, "Policy": true,
-	"PolicyName": true, "RotationPeriodInDays": true, "SigningAlgorithm": true,
-	"SourceEncryptionAlgorithm": true, "SourceEncryptionContext": true, "SourceKeyId": true,
-	"TagKeys": true, "Tags": true, "TargetKeyId": true, "ValidTo": true,
-	"WrappingAlgorithm": true, "WrappingKeySpec": true, "XksKeyId": true,
-	"GranteePrincipal": true, "RetiringPrincipal": true, "Operations": true,
-	"Constraints": true, "Name": true, "GrantId": true, "ReplicaRegion": true,
-	"PrimaryRegion": true, "EncapsulationAlgorithm": true,
-}
-
-type loggedField struct {
-	index int
-	name  string // camelCase
-}
-
-var loggedFields sync.Map // reflect.Type -> []loggedField
-
-func fieldsOf(t reflect.Type) []loggedField {
-	if f, ok := loggedFields.Load(t); ok {
-		return f.([]loggedField)
-	}
-	var fs []loggedField
-	for i := 0; i < t.NumField(); i++ {
-		sf := t.Field(i)
-		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
-		if name == "" {
-			name = sf.Name
-		}
-		if loggedMembers[name] {
-			fs = append(fs, loggedField{i, strings.ToLower(name[:1]) + name[1:]})
-		}
-	}
-	loggedFields.Store(t, fs)
-	return fs
-}
-
-func reflectParams(in any) json.RawMessage {
-	v := reflect.ValueOf(in)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return nil
-	}
-	v = v.Elem()
-	m := map[string]json.RawMessage{}
-	for _, f := range fieldsOf(v.Type()) {
-		fv := v.Field(f.index)
-		if fv.IsZero() {
-			continue
-		}
-		var b []byte
-		var err error
-		if fv.Kind() == reflect.Map {
-			b, err = json.Marshal(fv.Interface()) // context keys keep their case
-		} else {
-			b, err = audit.CamelJSON(fv.Interface())
-		}
-		if err == nil {
-			m[f.name] = json.RawMessage(b)
-		}
-	}
-	if len(m) == 0 {
-		return nil
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		return nil
-	}
-	return b
 }

@@ -282,7 +282,7 @@ func TestEveryOperationOneEvent(t *testing.T) {
 			if got, _ := m["errorCode"].(string); got != e.Type {
 				t.Errorf("errorCode %q, response %d %q", got, w.status, e.Type)
 			}
-			if m["readOnly"] != !mutating[op] {
+			if m["readOnly"] != !service.Lookup(service.APIKMS, op).Mutates {
 				t.Errorf("readOnly %v for %s", m["readOnly"], op)
 			}
 			if w.status == 200 && strings.Contains(string(raw), `"KeyId"`) && m["resources"] == nil {
@@ -599,5 +599,45 @@ func BenchmarkEncryptAudit(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAuditRequestParameters checks the requestParameters that the
+// operation table lists, for an operation of each kind: the members it
+// names (a dry run included), the default algorithm of Encrypt, nothing
+// secret, and none for an operation Trent does not serve.
+func TestAuditRequestParameters(t *testing.T) {
+	f := newAuditFixture(t, nil)
+	var created struct{ KeyMetadata struct{ Arn string } }
+	f.call(t, "CreateKey", map[string]any{}, &created)
+	arn := created.KeyMetadata.Arn
+	for _, tc := range []struct {
+		op   string
+		in   map[string]any
+		want string
+	}{
+		{"Encrypt", map[string]any{"KeyId": arn, "Plaintext": []byte("secret"), "EncryptionContext": map[string]string{"Dept": "a"}, "DryRun": true, "GrantTokens": []string{"tok"}},
+			`{"dryRun":true,"encryptionAlgorithm":"SYMMETRIC_DEFAULT","encryptionContext":{"Dept":"a"},"keyId":"` + arn + `"}`},
+		{"GenerateDataKeyWithoutPlaintext", map[string]any{"KeyId": arn, "NumberOfBytes": 16, "DryRun": true},
+			`{"dryRun":true,"keyId":"` + arn + `","numberOfBytes":16}`},
+		{"TagResource", map[string]any{"KeyId": arn, "Tags": []map[string]string{{"TagKey": "k", "TagValue": "v"}}},
+			`{"keyId":"` + arn + `","tags":[{"tagKey":"k","tagValue":"v"}]}`},
+		{"ReplicateKey", map[string]any{"KeyId": arn, "ReplicaRegion": "eu-west-1"}, `null`},
+	} {
+		before := f.head(t)
+		f.call(t, tc.op, tc.in, nil)
+		recs := f.events(t, before)
+		if len(recs) != 1 {
+			t.Fatalf("%s: %d events", tc.op, len(recs))
+		}
+		var ev struct {
+			RequestParameters json.RawMessage `json:"requestParameters"`
+		}
+		if err := json.Unmarshal(recs[0].Event, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(ev.RequestParameters); got != tc.want {
+			t.Errorf("%s: requestParameters %s, want %s", tc.op, got, tc.want)
+		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"math"
 	"net/http"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,6 +26,21 @@ const cloudTrailPrefix = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101
 // lookupEventsTarget is the one CloudTrail operation served.
 const lookupEventsTarget = cloudTrailPrefix + "LookupEvents"
 
+// lookupEventsOp is its entry in the operation table, and
+// lookupEventsParams the members its events record.
+var (
+	lookupEventsOp     = service.Lookup(service.APICloudTrail, "LookupEvents")
+	lookupEventsParams = mustMembers(reflect.TypeFor[lookupEventsInput](), lookupEventsOp.Request)
+)
+
+func mustMembers(t reflect.Type, names []string) *audit.Members {
+	m, err := audit.NewMembers(t, names)
+	if err != nil {
+		panic("api: " + err.Error())
+	}
+	return m
+}
+
 // AuthorizeLookup decides whether c may read its account's events
 // (cloudtrail:LookupEvents). It returns nil to allow.
 //
@@ -37,7 +54,13 @@ func RootOnlyLookup(_ context.Context, c *service.Caller) error {
 	if strings.HasSuffix(c.ARN, ":root") {
 		return nil
 	}
-	return errors.New("User: " + c.ARN + " is not authorized to perform: cloudtrail:LookupEvents because no identity-based policy allows the cloudtrail:LookupEvents action")
+	return LookupDenied(c)
+}
+
+// LookupDenied is the refusal of LookupEvents to c.
+func LookupDenied(c *service.Caller) error {
+	action := lookupEventsOp.Actions[0].Name
+	return errors.New("User: " + c.ARN + " is not authorized to perform: " + action + " because no identity-based policy allows the " + action + " action")
 }
 
 type lookupAttribute struct {
@@ -46,12 +69,12 @@ type lookupAttribute struct {
 }
 
 type lookupEventsInput struct {
-	LookupAttributes []lookupAttribute `json:"LookupAttributes"`
-	StartTime        *float64          `json:"StartTime"`
-	EndTime          *float64          `json:"EndTime"`
-	MaxResults       *int              `json:"MaxResults"`
-	NextToken        *string           `json:"NextToken"`
-	EventCategory    *string           `json:"EventCategory"`
+	LookupAttributes []*lookupAttribute `json:"LookupAttributes"`
+	StartTime        *float64           `json:"StartTime"`
+	EndTime          *float64           `json:"EndTime"`
+	MaxResults       *int               `json:"MaxResults"`
+	NextToken        *string            `json:"NextToken"`
+	EventCategory    *string            `json:"EventCategory"`
 }
 
 type lookupResource struct {
@@ -85,27 +108,19 @@ func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, o *out
 	ctx := r.Context()
 	var ev *audit.Event
 	if h.audit != nil {
-		ev = h.newEvent(r, reqID, audit.SourceCloudTrail, opName(target), c, now)
-		ev.ReadOnly = true
+		ev = h.newEvent(r, reqID, audit.SourceCloudTrail, opName(target), false, c, now)
 	}
 	if target != lookupEventsTarget || h.trail == nil {
 		h.fail(ctx, w, o, ev, wireError{"UnknownOperationException", 400, ""})
 		return
 	}
 	var in lookupEventsInput
-	if err := decode(body, &in); err != nil {
-		var se *serializationError
-		errors.As(err, &se)
-		h.fail(ctx, w, o, ev, wireError{"SerializationException", 400, se.msg})
+	if msg := decodeLookupEvents(body, &in); msg != "" {
+		h.fail(ctx, w, o, ev, wireError{"SerializationException", 400, msg})
 		return
 	}
 	if ev != nil {
-		ev.RequestParameters, _ = audit.CamelJSON(struct {
-			LookupAttributes []lookupAttribute `json:"LookupAttributes,omitempty"`
-			StartTime        *float64          `json:"StartTime,omitempty"`
-			EndTime          *float64          `json:"EndTime,omitempty"`
-			MaxResults       *int              `json:"MaxResults,omitempty"`
-		}{in.LookupAttributes, in.StartTime, in.EndTime, in.MaxResults})
+		ev.RequestParameters = lookupEventsParams.JSON(&in)
 	}
 	authorize := h.authorizeLookup
 	if authorize == nil {
@@ -130,6 +145,27 @@ func (h *Handler) serveCloudTrail(w http.ResponseWriter, r *http.Request, o *out
 		return
 	}
 	writeJSON(w, b)
+}
+
+// decodeLookupEvents decodes LookupEvents' body with encoding/json (the
+// CloudTrail API keeps its own codec), refusing a null element of
+// LookupAttributes, which AWS's JSON protocol refuses and encoding/json
+// takes. It returns the SerializationException message, or "".
+func decodeLookupEvents(body []byte, in *lookupEventsInput) string {
+	if len(body) == 0 {
+		return ""
+	}
+	err := json.Unmarshal(body, in)
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return msgWrongType(te.Field)
+	case err != nil:
+		return msgBadJSON
+	case slices.Contains(in.LookupAttributes, nil):
+		return msgWrongType("LookupAttributes")
+	}
+	return ""
 }
 
 // lookupEvents runs the query: the store filters on account, time, event

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strconv"
+
 	"github.com/trentkms/trent/internal/service"
 	"github.com/trentkms/trent/internal/sigv4"
 )
@@ -53,10 +55,12 @@ var sigErrors = map[sigv4.Kind]string{
 	sigv4.KindExpiredToken:        "ExpiredTokenException",
 }
 
-var (
-	errInternal = wireError{"KMSInternalException", 500, "An internal error occurred."}
-	errTooLarge = wireError{"SerializationException", 400, "Request body is larger than 1048576 bytes."}
-)
+var errInternal = wireError{"KMSInternalException", 500, "An internal error occurred."}
+
+// tooLarge answers a body over limit bytes.
+func tooLarge(limit int64) wireError {
+	return wireError{"SerializationException", 400, "Request body is larger than " + strconv.FormatInt(limit, 10) + " bytes."}
+}
 
 func serviceError(err error) wireError {
 	if e, ok := err.(*service.Error); ok {

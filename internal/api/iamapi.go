@@ -284,7 +284,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		"CreateUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
 			// The new user's ARN, from the Path it will have.
-			if err := h.authorizeIAM(c.caller, "iam:CreateUser", iam.UserARN(c.caller.Account, c.params["Path"], name)); err != nil {
+			if err := h.authorizeIAM(c.caller, c.action(), iam.UserARN(c.caller.Account, c.params["Path"], name)); err != nil {
 				return nil, err
 			}
 			u, err := s.CreateUser(c.r.Context(), c.caller, iam.CreateUserInput{UserName: name, Path: c.params["Path"], Tags: c.params.tags()})
@@ -296,7 +296,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		"GetUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
 			if name != "" || c.caller.Type != iam.TypeUser { // anyone may describe themselves
-				if err := h.authorizeUser(c, "iam:GetUser", name); err != nil {
+				if err := h.authorizeUser(c, c.action(), name); err != nil {
 					return nil, err
 				}
 			}
@@ -315,7 +315,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			if err != nil {
 				return nil, err
 			}
-			if err := h.authorizeIAM(c.caller, "iam:ListUsers", "arn:aws:iam::"+c.caller.Account+":user/"); err != nil {
+			if err := h.authorizeIAM(c.caller, c.action(), "arn:aws:iam::"+c.caller.Account+":user/"); err != nil {
 				return nil, err
 			}
 			us, page, err := s.ListUsers(c.r.Context(), c.caller, c.params["PathPrefix"], c.params["Marker"], max)
@@ -332,14 +332,14 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:DeleteUser", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteUser(c.r.Context(), c.caller, name)
 		},
 		"CreateAccessKey": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:CreateAccessKey", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			k, secret, err := s.CreateAccessKey(c.r.Context(), c.caller, name)
@@ -359,7 +359,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			if _, err := maxItemsParam(c); err != nil {
 				return nil, err
 			}
-			if err := h.authorizeUser(c, "iam:ListAccessKeys", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			ks, err := s.ListAccessKeys(c.r.Context(), c.caller, name)
@@ -375,28 +375,28 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"UpdateAccessKey": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:UpdateAccessKey", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.UpdateAccessKey(c.r.Context(), c.caller, name, c.params["AccessKeyId"], c.params["Status"])
 		},
 		"DeleteAccessKey": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:DeleteAccessKey", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteAccessKey(c.r.Context(), c.caller, name, c.params["AccessKeyId"])
 		},
 		"PutUserPolicy": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:PutUserPolicy", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.PutUserPolicy(c.r.Context(), c.caller, name, c.params["PolicyName"], c.params["PolicyDocument"])
 		},
 		"GetUserPolicy": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:GetUserPolicy", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			p, err := s.GetUserPolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
@@ -414,7 +414,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			if _, err := maxItemsParam(c); err != nil {
 				return nil, err
 			}
-			if err := h.authorizeUser(c, "iam:ListUserPolicies", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			names, err := s.ListUserPolicies(c.r.Context(), c.caller, name)
@@ -425,14 +425,14 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteUserPolicy": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:DeleteUserPolicy", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteUserPolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
 		},
 		"TagUser": func(c *queryCall) (any, error) {
 			name := c.params["UserName"]
-			if err := h.authorizeUser(c, "iam:TagUser", name); err != nil {
+			if err := h.authorizeUser(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.TagUser(c.r.Context(), c.caller, name, c.params.tags())
@@ -440,7 +440,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		"CreateRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
 			// The new role's ARN, from the Path it will have.
-			if err := h.authorizeIAM(c.caller, "iam:CreateRole", iam.RoleARN(c.caller.Account, c.params["Path"], name)); err != nil {
+			if err := h.authorizeIAM(c.caller, c.action(), iam.RoleARN(c.caller.Account, c.params["Path"], name)); err != nil {
 				return nil, err
 			}
 			max, ok := c.params.int("MaxSessionDuration")
@@ -457,7 +457,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"GetRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeRole(c, "iam:GetRole", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			r, err := s.GetRole(c.r.Context(), c.caller, name)
@@ -471,7 +471,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			if err != nil {
 				return nil, err
 			}
-			if err := h.authorizeIAM(c.caller, "iam:ListRoles", "arn:aws:iam::"+c.caller.Account+":role/"); err != nil {
+			if err := h.authorizeIAM(c.caller, c.action(), "arn:aws:iam::"+c.caller.Account+":role/"); err != nil {
 				return nil, err
 			}
 			rs, page, err := s.ListRoles(c.r.Context(), c.caller, c.params["PathPrefix"], c.params["Marker"], max)
@@ -488,21 +488,21 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeRole(c, "iam:DeleteRole", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteRole(c.r.Context(), c.caller, name)
 		},
 		"PutRolePolicy": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeRole(c, "iam:PutRolePolicy", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.PutRolePolicy(c.r.Context(), c.caller, name, c.params["PolicyName"], c.params["PolicyDocument"])
 		},
 		"GetRolePolicy": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeRole(c, "iam:GetRolePolicy", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			p, err := s.GetRolePolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
@@ -520,7 +520,7 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 			if _, err := maxItemsParam(c); err != nil {
 				return nil, err
 			}
-			if err := h.authorizeRole(c, "iam:ListRolePolicies", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			names, err := s.ListRolePolicies(c.r.Context(), c.caller, name)
@@ -531,14 +531,14 @@ func (h *Handler) iamQueryRoutes() map[string]queryOp {
 		},
 		"DeleteRolePolicy": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeRole(c, "iam:DeleteRolePolicy", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.DeleteRolePolicy(c.r.Context(), c.caller, name, c.params["PolicyName"])
 		},
 		"TagRole": func(c *queryCall) (any, error) {
 			name := c.params["RoleName"]
-			if err := h.authorizeRole(c, "iam:TagRole", name); err != nil {
+			if err := h.authorizeRole(c, c.action(), name); err != nil {
 				return nil, err
 			}
 			return nil, s.TagRole(c.r.Context(), c.caller, name, c.params.tags())

@@ -224,7 +224,7 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome,
 		h.countUnauthenticated(r, reqID, src, action, e.code, e.message, now)
 		writeQueryError(w, o, ns, reqID, e)
 	}
-	body, err := readBody(r, nil)
+	body, err := readBody(r, nil, MaxBodyBytes)
 	defer clear(body)
 	params := queryParams{}
 	if r.URL.RawQuery != "" {
@@ -279,7 +279,8 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome,
 	// Authenticated IAM and STS calls are audited as KMS calls are, under
 	// their own event source; a mutation's event commits in the
 	// transaction of its change (the store picks it up from the context).
-	ev := h.queryEvent(r, reqID, ns, action, p, &res, params)
+	rt, ok := routes[action]
+	ev := h.queryEvent(r, reqID, ns, action, rt.op, p, &res, params)
 	if ev != nil {
 		r = r.WithContext(audit.NewContext(r.Context(), ev))
 	}
@@ -289,13 +290,12 @@ func (h *Handler) serveQuery(w http.ResponseWriter, r *http.Request, o *outcome,
 		}
 		writeQueryError(w, o, ns, reqID, qe)
 	}
-	op, ok := routes[action]
 	if !ok {
 		version := params["Version"]
 		fail(queryError{"InvalidAction", 400, "Could not find operation " + action + " for version " + version, true})
 		return
 	}
-	out, err := op(&queryCall{h: h, r: r, caller: p, res: &res, params: params})
+	out, err := rt.run(&queryCall{h: h, r: r, op: rt.op, caller: p, res: &res, params: params})
 	if err != nil {
 		qe := iamError(err)
 		if qe.status >= 500 {
@@ -320,17 +320,13 @@ const (
 	sourceSTS = "sts.amazonaws.com"
 )
 
-// queryLogged are the request parameters an IAM or STS event records, as
-// CloudTrail's requestParameters (lowerCamelCase). Nothing secret is
-// among them: secret access keys and session tokens appear only in
-// responses, which these events do not record.
-var queryLogged = []string{"UserName", "NewUserName", "Path", "PathPrefix", "RoleName", "PolicyName", "PolicyDocument",
-	"AssumeRolePolicyDocument", "AccessKeyId", "Status", "RoleArn", "RoleSessionName", "DurationSeconds", "MaxSessionDuration",
-	"Description", "Marker", "MaxItems"}
-
-// queryEvent returns the audit event of an authenticated IAM or STS call,
-// or nil without an audit log.
-func (h *Handler) queryEvent(r *http.Request, reqID, ns, action string, p *iam.Principal, res *sigv4.Result, params queryParams) *audit.Event {
+// queryEvent returns the audit event of an authenticated IAM or STS call
+// of op (nil for an action Trent does not serve), or nil without an audit
+// log. Its requestParameters are the parameters the operation table lists
+// for op, in lowerCamelCase as CloudTrail writes them; nothing secret is
+// among them (secret access keys and session tokens appear only in
+// responses, which these events do not record).
+func (h *Handler) queryEvent(r *http.Request, reqID, ns, action string, op *service.Operation, p *iam.Principal, res *sigv4.Result, params queryParams) *audit.Event {
 	if h.audit == nil {
 		return nil
 	}
@@ -339,10 +335,12 @@ func (h *Handler) queryEvent(r *http.Request, reqID, ns, action string, p *iam.P
 		src = sourceSTS
 	}
 	c := service.Caller{Account: p.Account, ARN: p.ARN, AccessKeyID: res.AccessKeyID, Region: res.Region, Principal: p}
-	ev := h.newEvent(r, reqID, src, action, &c, time.Now())
-	ev.ReadOnly = strings.HasPrefix(action, "Get") || strings.HasPrefix(action, "List")
+	ev := h.newEvent(r, reqID, src, action, op != nil && op.Mutates, &c, time.Now())
+	if op == nil {
+		return ev
+	}
 	rp := make(map[string]string)
-	for _, k := range queryLogged {
+	for _, k := range op.Request {
 		if v, ok := params[k]; ok {
 			rp[strings.ToLower(k[:1])+k[1:]] = v
 		}
@@ -357,14 +355,48 @@ func (h *Handler) queryEvent(r *http.Request, reqID, ns, action string, p *iam.P
 type queryCall struct {
 	h      *Handler
 	r      *http.Request
+	op     *service.Operation
 	caller *iam.Principal
 	res    *sigv4.Result
 	params queryParams
 }
 
+// action is the IAM action the call is authorized for (the operation
+// table's).
+func (c *queryCall) action() string { return c.op.Actions[0].Name }
+
 // queryOp runs an action; a nil result means the action answers only
 // ResponseMetadata. Results are pointers to structs with an XMLName field.
 type queryOp func(c *queryCall) (any, error)
+
+// queryRoute is an IAM or STS operation of the table and its handler.
+type queryRoute struct {
+	op  *service.Operation
+	run queryOp
+}
+
+// queryRoutes pairs the operations of api in the table with their
+// handlers. A handler without an entry, or an entry without a handler, is
+// a programming error.
+func queryRoutes(api service.API, handlers map[string]queryOp) map[string]queryRoute {
+	m := make(map[string]queryRoute, len(handlers))
+	for _, op := range service.Operations() {
+		if op.API != api {
+			continue
+		}
+		run := handlers[op.Name]
+		if run == nil {
+			panic("api: no handler for " + op.Name)
+		}
+		m[op.Name] = queryRoute{op: op, run: run}
+	}
+	for name := range handlers {
+		if _, ok := m[name]; !ok {
+			panic("api: handler " + name + " has no entry in the operation table")
+		}
+	}
+	return m
+}
 
 // setResultName names a result's element: v is a pointer to a struct
 // whose first field is XMLName xml.Name.

@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/trentkms/trent/internal/service"
 )
 
 // RequestObserver is told the outcome of every API request; the metrics
@@ -54,20 +56,14 @@ func (h *Handler) done(ctx context.Context, o *outcome, start time.Time) {
 	)
 }
 
-// Operations returns the name of every operation the handler serves (KMS,
-// CloudTrail LookupEvents, IAM and STS), sorted: the operation label
-// values a RequestObserver may want to resolve up front.
+// Operations returns the name of every operation the handler serves (the
+// operation table's: KMS, IAM, STS and CloudTrail LookupEvents), sorted:
+// the operation label values a RequestObserver may want to resolve up
+// front.
 func Operations() []string {
-	var h Handler
-	seen := map[string]bool{"LookupEvents": true}
-	for t := range kmsRoutes(nil) {
-		seen[opName(t)] = true
-	}
-	for a := range h.iamQueryRoutes() {
-		seen[a] = true
-	}
-	for a := range h.stsQueryRoutes() {
-		seen[a] = true
+	seen := map[string]bool{}
+	for _, op := range service.Operations() {
+		seen[op.Name] = true
 	}
 	return slices.Sorted(maps.Keys(seen))
 }

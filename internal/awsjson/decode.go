@@ -22,9 +22,11 @@
 //     padded base64 with zero padding bits and no CR or LF (encoding/json
 //     also takes an array of integers 0-255, skips CR and LF and ignores
 //     the padding bits: Decoder.Blob), and a map value or list element is
-//     a string, never null (encoding/json stores "" for null). Each of
-//     these is an *Error with Field set, the first in document order among
-//     the type errors, as for any value of the wrong type.
+//     a string, never null (encoding/json stores "" for null), as is an
+//     element of a list of objects (Decoder.ObjectList; encoding/json
+//     leaves a zero element). Each of these is an *Error with Field set,
+//     the first in document order among the type errors, as for any value
+//     of the wrong type.
 //
 // Everything else follows RFC 8259 and encoding/json: the body must be one
 // JSON value with only whitespace around it; a top-level null decodes as an

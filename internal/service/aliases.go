@@ -5,17 +5,9 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
-
-const aliasPattern = `^[a-zA-Z0-9:/_-]+$`
-
-func aliasNameFields(v *validation, name *string) {
-	if v.required(name != nil, "aliasName") {
-		v.str(name, "aliasName", 1, 256)
-		v.pattern(name, "aliasName", aliasPattern, aliasNameOK)
-	}
-}
 
 // checkAliasName applies the rules beyond the model's pattern.
 func checkAliasName(name string) error {
@@ -58,18 +50,12 @@ func (s *Service) aliasTargetKey(ctx context.Context, c *Caller, op, keyID strin
 }
 
 // CreateAlias creates an alias for a key.
-func (s *Service) CreateAlias(ctx context.Context, c *Caller, in *AliasInput) (*Empty, error) {
-	var v validation
-	aliasNameFields(&v, in.AliasName)
-	keyIDField(&v, in.TargetKeyId, "targetKeyId")
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) CreateAlias(ctx context.Context, c *Caller, in *kmsapi.CreateAliasRequest) (*kmsapi.Empty, error) {
 	if err := checkAliasName(*in.AliasName); err != nil {
 		return nil, err
 	}
 	// CreateAlias needs permission on the alias and on the key.
-	if err := s.authorizeResource(c, "CreateAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
+	if err := s.authorizeAlias(ctx, c, "CreateAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
 		return nil, err
 	}
 	k, err := s.aliasTargetKey(ctx, c, "CreateAlias", *in.TargetKeyId)
@@ -86,24 +72,18 @@ func (s *Service) CreateAlias(ctx context.Context, c *Caller, in *AliasInput) (*
 	case err != nil:
 		return nil, s.internal(ctx, "CreateAlias", err)
 	}
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // UpdateAlias points an existing alias at another key of the same class
 // and usage.
-func (s *Service) UpdateAlias(ctx context.Context, c *Caller, in *AliasInput) (*Empty, error) {
-	var v validation
-	aliasNameFields(&v, in.AliasName)
-	keyIDField(&v, in.TargetKeyId, "targetKeyId")
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) UpdateAlias(ctx context.Context, c *Caller, in *kmsapi.UpdateAliasRequest) (*kmsapi.Empty, error) {
 	if err := checkAliasName(*in.AliasName); err != nil {
 		return nil, err
 	}
 	// UpdateAlias needs permission on the alias, the new key and the
 	// current key.
-	if err := s.authorizeResource(c, "UpdateAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
+	if err := s.authorizeAlias(ctx, c, "UpdateAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
 		return nil, err
 	}
 	k, err := s.aliasTargetKey(ctx, c, "UpdateAlias", *in.TargetKeyId)
@@ -145,27 +125,17 @@ func (s *Service) UpdateAlias(ctx context.Context, c *Caller, in *AliasInput) (*
 			return nil, s.internal(ctx, "UpdateAlias", err)
 		}
 		s.cache.invalidateAlias(c.Account, c.Region, a.Name)
-		return &Empty{}, nil
+		return &kmsapi.Empty{}, nil
 	}
-}
-
-// DeleteAliasInput names the alias to delete.
-type DeleteAliasInput struct {
-	AliasName *string `json:"AliasName"`
 }
 
 // DeleteAlias deletes an alias; the key is unaffected.
-func (s *Service) DeleteAlias(ctx context.Context, c *Caller, in *DeleteAliasInput) (*Empty, error) {
-	var v validation
-	aliasNameFields(&v, in.AliasName)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) DeleteAlias(ctx context.Context, c *Caller, in *kmsapi.DeleteAliasRequest) (*kmsapi.Empty, error) {
 	if err := checkAliasName(*in.AliasName); err != nil {
 		return nil, err
 	}
 	// DeleteAlias needs permission on the alias and on its key.
-	if err := s.authorizeResource(c, "DeleteAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
+	if err := s.authorizeAlias(ctx, c, "DeleteAlias", AliasARN(c.Region, c.Account, *in.AliasName)); err != nil {
 		return nil, err
 	}
 	a, err := s.store.Alias(ctx, c.Account, c.Region, *in.AliasName)
@@ -185,19 +155,13 @@ func (s *Service) DeleteAlias(ctx context.Context, c *Caller, in *DeleteAliasInp
 		return nil, s.internal(ctx, "DeleteAlias", err)
 	}
 	s.cache.invalidateAlias(c.Account, c.Region, *in.AliasName)
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // ListAliases lists the caller's aliases in the request's region, or those
 // of one key.
-func (s *Service) ListAliases(ctx context.Context, c *Caller, in *ListInput) (*ListAliasesOutput, error) {
-	var v validation
-	if in.KeyId != nil {
-		keyIDField(&v, in.KeyId, "keyId")
-	}
-	limitField(&v, in.Limit, 100)
-	markerField(&v, in.Marker)
-	if err := v.err(); err != nil {
+func (s *Service) ListAliases(ctx context.Context, c *Caller, in *kmsapi.ListAliasesRequest) (*kmsapi.ListAliasesResponse, error) {
+	if err := checkLimit(in.Limit, 100); err != nil {
 		return nil, err
 	}
 	if err := s.authorizeAccount(ctx, c, "ListAliases"); err != nil {
@@ -223,14 +187,14 @@ func (s *Service) ListAliases(ctx context.Context, c *Caller, in *ListInput) (*L
 	if err != nil {
 		return nil, s.internal(ctx, "ListAliases", err)
 	}
-	out := &ListAliasesOutput{Aliases: []AliasListEntry{}}
+	out := &kmsapi.ListAliasesResponse{Aliases: []kmsapi.AliasListEntry{}}
 	if len(as) > limit {
 		as = as[:limit]
 		out.Truncated = true
 		out.NextMarker = as[limit-1].Name
 	}
 	for _, a := range as {
-		out.Aliases = append(out.Aliases, AliasListEntry{
+		out.Aliases = append(out.Aliases, kmsapi.AliasListEntry{
 			AliasArn:        AliasARN(a.Region, a.Account, a.Name),
 			AliasName:       a.Name,
 			TargetKeyId:     a.TargetKeyID,

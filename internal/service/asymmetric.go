@@ -7,132 +7,8 @@ import (
 	"slices"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
-)
-
-// Input and output shapes of the asymmetric, HMAC, key agreement and
-// ML-KEM operations.
-type (
-	SignInput struct {
-		KeyId            *string  `json:"KeyId"`
-		Message          []byte   `json:"Message"`
-		MessageType      *string  `json:"MessageType"`
-		SigningAlgorithm *string  `json:"SigningAlgorithm"`
-		GrantTokens      []string `json:"GrantTokens"`
-		DryRun           bool     `json:"DryRun"`
-	}
-	SignOutput struct {
-		KeyId            string `json:"KeyId"`
-		Signature        []byte `json:"Signature"`
-		SigningAlgorithm string `json:"SigningAlgorithm"`
-	}
-	VerifyInput struct {
-		KeyId            *string  `json:"KeyId"`
-		Message          []byte   `json:"Message"`
-		MessageType      *string  `json:"MessageType"`
-		Signature        []byte   `json:"Signature"`
-		SigningAlgorithm *string  `json:"SigningAlgorithm"`
-		GrantTokens      []string `json:"GrantTokens"`
-		DryRun           bool     `json:"DryRun"`
-	}
-	VerifyOutput struct {
-		KeyId            string `json:"KeyId"`
-		SignatureValid   bool   `json:"SignatureValid"`
-		SigningAlgorithm string `json:"SigningAlgorithm"`
-	}
-	GetPublicKeyOutput struct {
-		CustomerMasterKeySpec   string   `json:"CustomerMasterKeySpec"`
-		EncapsulationAlgorithms []string `json:"EncapsulationAlgorithms,omitempty"`
-		EncryptionAlgorithms    []string `json:"EncryptionAlgorithms,omitempty"`
-		KeyAgreementAlgorithms  []string `json:"KeyAgreementAlgorithms,omitempty"`
-		KeyId                   string   `json:"KeyId"`
-		KeySpec                 string   `json:"KeySpec"`
-		KeyUsage                string   `json:"KeyUsage"`
-		PublicKey               []byte   `json:"PublicKey"`
-		SigningAlgorithms       []string `json:"SigningAlgorithms,omitempty"`
-	}
-	MacInput struct {
-		KeyId        *string  `json:"KeyId"`
-		Message      []byte   `json:"Message"`
-		MacAlgorithm *string  `json:"MacAlgorithm"`
-		Mac          []byte   `json:"Mac"`
-		GrantTokens  []string `json:"GrantTokens"`
-		DryRun       bool     `json:"DryRun"`
-	}
-	GenerateMacOutput struct {
-		KeyId        string `json:"KeyId"`
-		Mac          []byte `json:"Mac"`
-		MacAlgorithm string `json:"MacAlgorithm"`
-	}
-	VerifyMacOutput struct {
-		KeyId        string `json:"KeyId"`
-		MacAlgorithm string `json:"MacAlgorithm"`
-		MacValid     bool   `json:"MacValid"`
-	}
-	DeriveSharedSecretInput struct {
-		KeyId                 *string        `json:"KeyId"`
-		KeyAgreementAlgorithm *string        `json:"KeyAgreementAlgorithm"`
-		PublicKey             []byte         `json:"PublicKey"`
-		GrantTokens           []string       `json:"GrantTokens"`
-		DryRun                bool           `json:"DryRun"`
-		Recipient             *RecipientInfo `json:"Recipient"`
-	}
-	DeriveSharedSecretOutput struct {
-		KeyAgreementAlgorithm string `json:"KeyAgreementAlgorithm"`
-		KeyId                 string `json:"KeyId"`
-		KeyOrigin             string `json:"KeyOrigin"`
-		SharedSecret          []byte `json:"SharedSecret"`
-	}
-	EncapsulateInput struct {
-		KeyId                  *string  `json:"KeyId"`
-		EncapsulationAlgorithm *string  `json:"EncapsulationAlgorithm"`
-		GrantTokens            []string `json:"GrantTokens"`
-		DryRun                 bool     `json:"DryRun"`
-	}
-	EncapsulateOutput struct {
-		EncapsulationAlgorithm     string `json:"EncapsulationAlgorithm"`
-		KeyId                      string `json:"KeyId"`
-		SharedSecret               []byte `json:"SharedSecret"`
-		SharedSecretCiphertextBlob []byte `json:"SharedSecretCiphertextBlob"`
-	}
-	DecapsulateInput struct {
-		KeyId                      *string  `json:"KeyId"`
-		EncapsulationAlgorithm     *string  `json:"EncapsulationAlgorithm"`
-		SharedSecretCiphertextBlob []byte   `json:"SharedSecretCiphertextBlob"`
-		GrantTokens                []string `json:"GrantTokens"`
-		DryRun                     bool     `json:"DryRun"`
-	}
-	DecapsulateOutput struct {
-		EncapsulationAlgorithm string `json:"EncapsulationAlgorithm"`
-		KeyId                  string `json:"KeyId"`
-		SharedSecret           []byte `json:"SharedSecret"`
-	}
-	GenerateDataKeyPairInput struct {
-		KeyId             *string           `json:"KeyId"`
-		KeyPairSpec       *string           `json:"KeyPairSpec"`
-		EncryptionContext map[string]string `json:"EncryptionContext"`
-		GrantTokens       []string          `json:"GrantTokens"`
-		DryRun            bool              `json:"DryRun"`
-		Recipient         *RecipientInfo    `json:"Recipient"`
-	}
-	GenerateDataKeyPairOutput struct {
-		KeyId                    string `json:"KeyId"`
-		KeyMaterialId            string `json:"KeyMaterialId,omitempty"`
-		KeyPairSpec              string `json:"KeyPairSpec"`
-		PrivateKeyCiphertextBlob []byte `json:"PrivateKeyCiphertextBlob"`
-		PrivateKeyPlaintext      []byte `json:"PrivateKeyPlaintext,omitempty"`
-		PublicKey                []byte `json:"PublicKey"`
-	}
-)
-
-// SigningAlgorithms lists SigningAlgorithmSpec.
-var SigningAlgorithms = []string{"RSASSA_PSS_SHA_256", "RSASSA_PSS_SHA_384", "RSASSA_PSS_SHA_512", "RSASSA_PKCS1_V1_5_SHA_256", "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512", "ECDSA_SHA_256", "ECDSA_SHA_384", "ECDSA_SHA_512", "SM2DSA", "ML_DSA_SHAKE_256", "ED25519_SHA_512", "ED25519_PH_SHA_512"}
-
-var (
-	messageTypes = []string{"RAW", "DIGEST", "EXTERNAL_MU"}
-	// macAlgorithms is in the order AWS's validation message lists them.
-	macAlgorithms    = []string{"HMAC_SHA_384", "HMAC_SHA_256", "HMAC_SHA_224", "HMAC_SHA_512"}
-	dataKeyPairSpecs = []string{"RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1", "SM2", "ECC_NIST_EDWARDS25519", "ML_KEM_512", "ML_KEM_768", "ML_KEM_1024"}
 )
 
 // errExternalMu answers ML-DSA's EXTERNAL_MU message type, which the
@@ -204,18 +80,6 @@ func checkSigning(ck *cachedKey, alg, msgType string, msg []byte) error {
 	return nil
 }
 
-func signFields(v *validation, keyID *string, msg []byte, msgType, alg *string, tokens []string) {
-	keyIDField(v, keyID, "keyId")
-	if v.required(msg != nil, "message") {
-		v.blob(msg, true, "message", 1, 4096)
-	}
-	v.enum(msgType, "messageType", messageTypes)
-	if v.required(alg != nil, "signingAlgorithm") {
-		v.enum(alg, "signingAlgorithm", SigningAlgorithms)
-	}
-	grantTokensField(v, tokens)
-}
-
 func msgTypeOf(p *string) string {
 	if p == nil {
 		return "RAW"
@@ -223,26 +87,17 @@ func msgTypeOf(p *string) string {
 	return *p
 }
 
-// signingKey validates a Sign or Verify request (signature is nil for
-// Sign) and returns its key and message type once the call would succeed
-// but for the cryptography: after DryRun.
-func (s *Service) signingKey(ctx context.Context, c *Caller, op string, keyID *string, msg []byte, msgType, alg *string, tokens []string, signature []byte, dryRun bool) (*cachedKey, string, error) {
-	var v validation
-	signFields(&v, keyID, msg, msgType, alg, tokens)
-	if op == "Verify" && v.required(signature != nil, "signature") {
-		v.blob(signature, true, "signature", 1, 6144)
-	}
-	if err := v.err(); err != nil {
-		return nil, "", err
-	}
-	c.signAlg = *alg
+// signingKey returns the key and message type of a Sign or Verify request
+// once the call would succeed but for the cryptography: after DryRun.
+func (s *Service) signingKey(ctx context.Context, c *Caller, op, keyID string, msg []byte, msgType *string, alg string, tokens []string, dryRun bool) (*cachedKey, string, error) {
+	c.signAlg = alg
 	c.grantTokens = tokens
-	ck, err := s.usableKey(ctx, c, op, *keyID, UsageSignVerify)
+	ck, err := s.usableKey(ctx, c, op, keyID, UsageSignVerify)
 	if err != nil {
 		return nil, "", err
 	}
 	mt := msgTypeOf(msgType)
-	if err := checkSigning(ck, *alg, mt, msg); err != nil {
+	if err := checkSigning(ck, alg, mt, msg); err != nil {
 		return nil, "", err
 	}
 	if dryRun {
@@ -252,8 +107,8 @@ func (s *Service) signingKey(ctx context.Context, c *Caller, op string, keyID *s
 }
 
 // Sign signs a message or digest with an asymmetric key.
-func (s *Service) Sign(ctx context.Context, c *Caller, in *SignInput) (*SignOutput, error) {
-	ck, mt, err := s.signingKey(ctx, c, "Sign", in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, in.GrantTokens, nil, in.DryRun)
+func (s *Service) Sign(ctx context.Context, c *Caller, in *kmsapi.SignRequest) (*kmsapi.SignResponse, error) {
+	ck, mt, err := s.signingKey(ctx, c, "Sign", *in.KeyId, in.Message, in.MessageType, *in.SigningAlgorithm, in.GrantTokens, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -264,12 +119,12 @@ func (s *Service) Sign(ctx context.Context, c *Caller, in *SignInput) (*SignOutp
 	if err != nil {
 		return nil, s.internal(ctx, "Sign", err)
 	}
-	return &SignOutput{KeyId: ck.arn, Signature: sig, SigningAlgorithm: *in.SigningAlgorithm}, nil
+	return &kmsapi.SignResponse{KeyId: ck.arn, Signature: sig, SigningAlgorithm: *in.SigningAlgorithm}, nil
 }
 
 // Verify checks a signature; an invalid one is KMSInvalidSignatureException.
-func (s *Service) Verify(ctx context.Context, c *Caller, in *VerifyInput) (*VerifyOutput, error) {
-	ck, mt, err := s.signingKey(ctx, c, "Verify", in.KeyId, in.Message, in.MessageType, in.SigningAlgorithm, in.GrantTokens, in.Signature, in.DryRun)
+func (s *Service) Verify(ctx context.Context, c *Caller, in *kmsapi.VerifyRequest) (*kmsapi.VerifyResponse, error) {
+	ck, mt, err := s.signingKey(ctx, c, "Verify", *in.KeyId, in.Message, in.MessageType, *in.SigningAlgorithm, in.GrantTokens, in.DryRun)
 	if err != nil {
 		return nil, err
 	}
@@ -283,17 +138,11 @@ func (s *Service) Verify(ctx context.Context, c *Caller, in *VerifyInput) (*Veri
 	if err != nil {
 		return nil, s.internal(ctx, "Verify", err)
 	}
-	return &VerifyOutput{KeyId: ck.arn, SignatureValid: true, SigningAlgorithm: *in.SigningAlgorithm}, nil
+	return &kmsapi.VerifyResponse{KeyId: ck.arn, SignatureValid: true, SigningAlgorithm: *in.SigningAlgorithm}, nil
 }
 
 // GetPublicKey returns an asymmetric key's public key.
-func (s *Service) GetPublicKey(ctx context.Context, c *Caller, in *KeyIdInput) (*GetPublicKeyOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) GetPublicKey(ctx context.Context, c *Caller, in *kmsapi.GetPublicKeyRequest) (*kmsapi.GetPublicKeyResponse, error) {
 	c.grantTokens = in.GrantTokens
 	ck, err := s.cachedKey(ctx, c, "GetPublicKey", *in.KeyId)
 	if err != nil {
@@ -311,7 +160,7 @@ func (s *Service) GetPublicKey(ctx context.Context, c *Caller, in *KeyIdInput) (
 		return nil, s.internal(ctx, "GetPublicKey", err)
 	}
 	md := s.metadata(k, nil)
-	return &GetPublicKeyOutput{
+	return &kmsapi.GetPublicKeyResponse{
 		CustomerMasterKeySpec:   k.KeySpec,
 		EncapsulationAlgorithms: md.EncapsulationAlgorithms,
 		EncryptionAlgorithms:    md.EncryptionAlgorithms,
@@ -325,37 +174,22 @@ func (s *Service) GetPublicKey(ctx context.Context, c *Caller, in *KeyIdInput) (
 }
 
 // macKey loads an HMAC key and checks the algorithm against its spec.
-func (s *Service) macKey(ctx context.Context, c *Caller, op string, in *MacInput) (*cachedKey, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.Message != nil, "message") {
-		v.blob(in.Message, true, "message", 1, 4096)
-	}
-	if v.required(in.MacAlgorithm != nil, "macAlgorithm") {
-		v.enum(in.MacAlgorithm, "macAlgorithm", macAlgorithms)
-	}
-	if op == "VerifyMac" && v.required(in.Mac != nil, "mac") {
-		v.blob(in.Mac, true, "mac", 1, 6144)
-	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	c.macAlg = deref(in.MacAlgorithm)
-	c.grantTokens = in.GrantTokens
-	ck, err := s.usableKey(ctx, c, op, *in.KeyId, UsageMac)
+func (s *Service) macKey(ctx context.Context, c *Caller, op, keyID, alg string, tokens []string) (*cachedKey, error) {
+	c.macAlg = alg
+	c.grantTokens = tokens
+	ck, err := s.usableKey(ctx, c, op, keyID, UsageMac)
 	if err != nil {
 		return nil, err
 	}
-	if !slices.Contains(specs[ck.key.KeySpec].mac, *in.MacAlgorithm) {
-		return nil, algorithmError(*in.MacAlgorithm, ck.key.KeySpec)
+	if !slices.Contains(specs[ck.key.KeySpec].mac, alg) {
+		return nil, algorithmError(alg, ck.key.KeySpec)
 	}
 	return ck, nil
 }
 
 // GenerateMac computes an HMAC with an HMAC key.
-func (s *Service) GenerateMac(ctx context.Context, c *Caller, in *MacInput) (*GenerateMacOutput, error) {
-	ck, err := s.macKey(ctx, c, "GenerateMac", in)
+func (s *Service) GenerateMac(ctx context.Context, c *Caller, in *kmsapi.GenerateMacRequest) (*kmsapi.GenerateMacResponse, error) {
+	ck, err := s.macKey(ctx, c, "GenerateMac", *in.KeyId, *in.MacAlgorithm, in.GrantTokens)
 	if err != nil {
 		return nil, err
 	}
@@ -366,12 +200,12 @@ func (s *Service) GenerateMac(ctx context.Context, c *Caller, in *MacInput) (*Ge
 	if err != nil {
 		return nil, s.internal(ctx, "GenerateMac", err)
 	}
-	return &GenerateMacOutput{KeyId: ck.arn, Mac: mac, MacAlgorithm: *in.MacAlgorithm}, nil
+	return &kmsapi.GenerateMacResponse{KeyId: ck.arn, Mac: mac, MacAlgorithm: *in.MacAlgorithm}, nil
 }
 
 // VerifyMac checks an HMAC; a mismatch is KMSInvalidMacException.
-func (s *Service) VerifyMac(ctx context.Context, c *Caller, in *MacInput) (*VerifyMacOutput, error) {
-	ck, err := s.macKey(ctx, c, "VerifyMac", in)
+func (s *Service) VerifyMac(ctx context.Context, c *Caller, in *kmsapi.VerifyMacRequest) (*kmsapi.VerifyMacResponse, error) {
+	ck, err := s.macKey(ctx, c, "VerifyMac", *in.KeyId, *in.MacAlgorithm, in.GrantTokens)
 	if err != nil {
 		return nil, err
 	}
@@ -385,23 +219,11 @@ func (s *Service) VerifyMac(ctx context.Context, c *Caller, in *MacInput) (*Veri
 	if err != nil {
 		return nil, s.internal(ctx, "VerifyMac", err)
 	}
-	return &VerifyMacOutput{KeyId: ck.arn, MacAlgorithm: *in.MacAlgorithm, MacValid: true}, nil
+	return &kmsapi.VerifyMacResponse{KeyId: ck.arn, MacAlgorithm: *in.MacAlgorithm, MacValid: true}, nil
 }
 
 // DeriveSharedSecret runs ECDH between a KEY_AGREEMENT key and a peer.
-func (s *Service) DeriveSharedSecret(ctx context.Context, c *Caller, in *DeriveSharedSecretInput) (*DeriveSharedSecretOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.KeyAgreementAlgorithm != nil, "keyAgreementAlgorithm") {
-		v.enum(in.KeyAgreementAlgorithm, "keyAgreementAlgorithm", []string{"ECDH"})
-	}
-	if v.required(in.PublicKey != nil, "publicKey") {
-		v.blob(in.PublicKey, true, "publicKey", 1, 8192)
-	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) DeriveSharedSecret(ctx context.Context, c *Caller, in *kmsapi.DeriveSharedSecretRequest) (*kmsapi.DeriveSharedSecretResponse, error) {
 	if err := recipientUnsupported(in.Recipient); err != nil {
 		return nil, err
 	}
@@ -422,20 +244,11 @@ func (s *Service) DeriveSharedSecret(ctx context.Context, c *Caller, in *DeriveS
 		clear(secret)
 		return nil, ErrDryRun
 	}
-	return &DeriveSharedSecretOutput{KeyAgreementAlgorithm: "ECDH", KeyId: ck.arn, KeyOrigin: ck.key.Origin, SharedSecret: secret}, nil
+	return &kmsapi.DeriveSharedSecretResponse{KeyAgreementAlgorithm: "ECDH", KeyId: ck.arn, KeyOrigin: ck.key.Origin, SharedSecret: secret}, nil
 }
 
 // Encapsulate makes a shared secret and its ML-KEM ciphertext.
-func (s *Service) Encapsulate(ctx context.Context, c *Caller, in *EncapsulateInput) (*EncapsulateOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.EncapsulationAlgorithm != nil, "encapsulationAlgorithm") {
-		v.enum(in.EncapsulationAlgorithm, "encapsulationAlgorithm", []string{"ML_KEM"})
-	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) Encapsulate(ctx context.Context, c *Caller, in *kmsapi.EncapsulateRequest) (*kmsapi.EncapsulateResponse, error) {
 	c.grantTokens = in.GrantTokens
 	ck, err := s.usableKey(ctx, c, "Encapsulate", *in.KeyId, UsageEncapsulate)
 	if err != nil {
@@ -448,23 +261,11 @@ func (s *Service) Encapsulate(ctx context.Context, c *Caller, in *EncapsulateInp
 	if err != nil {
 		return nil, s.internal(ctx, "Encapsulate", err)
 	}
-	return &EncapsulateOutput{EncapsulationAlgorithm: "ML_KEM", KeyId: ck.arn, SharedSecret: secret, SharedSecretCiphertextBlob: ct}, nil
+	return &kmsapi.EncapsulateResponse{EncapsulationAlgorithm: "ML_KEM", KeyId: ck.arn, SharedSecret: secret, SharedSecretCiphertextBlob: ct}, nil
 }
 
 // Decapsulate recovers the shared secret of an ML-KEM ciphertext.
-func (s *Service) Decapsulate(ctx context.Context, c *Caller, in *DecapsulateInput) (*DecapsulateOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.EncapsulationAlgorithm != nil, "encapsulationAlgorithm") {
-		v.enum(in.EncapsulationAlgorithm, "encapsulationAlgorithm", []string{"ML_KEM"})
-	}
-	if v.required(in.SharedSecretCiphertextBlob != nil, "sharedSecretCiphertextBlob") {
-		v.blob(in.SharedSecretCiphertextBlob, true, "sharedSecretCiphertextBlob", 1, 6144)
-	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) Decapsulate(ctx context.Context, c *Caller, in *kmsapi.DecapsulateRequest) (*kmsapi.DecapsulateResponse, error) {
 	c.grantTokens = in.GrantTokens
 	ck, err := s.usableKey(ctx, c, "Decapsulate", *in.KeyId, UsageEncapsulate)
 	if err != nil {
@@ -478,62 +279,58 @@ func (s *Service) Decapsulate(ctx context.Context, c *Caller, in *DecapsulateInp
 		clear(secret)
 		return nil, ErrDryRun
 	}
-	return &DecapsulateOutput{EncapsulationAlgorithm: "ML_KEM", KeyId: ck.arn, SharedSecret: secret}, nil
+	return &kmsapi.DecapsulateResponse{EncapsulationAlgorithm: "ML_KEM", KeyId: ck.arn, SharedSecret: secret}, nil
 }
 
 // GenerateDataKeyPair returns a fresh key pair with its private key also
 // encrypted under a symmetric key.
-func (s *Service) GenerateDataKeyPair(ctx context.Context, c *Caller, in *GenerateDataKeyPairInput) (*GenerateDataKeyPairOutput, error) {
-	return s.generateDataKeyPair(ctx, c, "GenerateDataKeyPair", in, true)
+func (s *Service) GenerateDataKeyPair(ctx context.Context, c *Caller, in *kmsapi.GenerateDataKeyPairRequest) (*kmsapi.GenerateDataKeyPairResponse, error) {
+	if err := recipientUnsupported(in.Recipient); err != nil {
+		return nil, err
+	}
+	p, err := s.generateDataKeyPair(ctx, c, "GenerateDataKeyPair", *in.KeyId, *in.KeyPairSpec, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	return &kmsapi.GenerateDataKeyPairResponse{KeyId: p.keyID, KeyMaterialId: p.materialID, KeyPairSpec: *in.KeyPairSpec,
+		PrivateKeyCiphertextBlob: p.blob, PrivateKeyPlaintext: p.priv, PublicKey: p.pub}, nil
 }
 
 // GenerateDataKeyPairWithoutPlaintext is GenerateDataKeyPair without the
 // plaintext private key.
-func (s *Service) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, c *Caller, in *GenerateDataKeyPairInput) (*GenerateDataKeyPairOutput, error) {
-	return s.generateDataKeyPair(ctx, c, "GenerateDataKeyPairWithoutPlaintext", in, false)
+func (s *Service) GenerateDataKeyPairWithoutPlaintext(ctx context.Context, c *Caller, in *kmsapi.GenerateDataKeyPairWithoutPlaintextRequest) (*kmsapi.GenerateDataKeyPairWithoutPlaintextResponse, error) {
+	p, err := s.generateDataKeyPair(ctx, c, "GenerateDataKeyPairWithoutPlaintext", *in.KeyId, *in.KeyPairSpec, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	if err != nil {
+		return nil, err
+	}
+	clear(p.priv)
+	return &kmsapi.GenerateDataKeyPairWithoutPlaintextResponse{KeyId: p.keyID, KeyMaterialId: p.materialID, KeyPairSpec: *in.KeyPairSpec,
+		PrivateKeyCiphertextBlob: p.blob, PublicKey: p.pub}, nil
 }
 
-func (s *Service) generateDataKeyPair(ctx context.Context, c *Caller, op string, in *GenerateDataKeyPairInput, withPlaintext bool) (*GenerateDataKeyPairOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.KeyPairSpec != nil, "keyPairSpec") {
-		v.enum(in.KeyPairSpec, "keyPairSpec", dataKeyPairSpecs)
+// dataKeyPair is a key pair made for a data key pair operation.
+type dataKeyPair struct {
+	keyID, materialID string // the symmetric key and material that encrypted priv
+	priv, blob, pub   []byte
+}
+
+func (s *Service) generateDataKeyPair(ctx context.Context, c *Caller, op, keyID, spec string, encCtx map[string]string, tokens []string, dryRun bool) (dataKeyPair, error) {
+	if spec == "SM2" {
+		return dataKeyPair{}, errorf(KindUnsupportedOperation, "KeyPairSpec SM2 is only available in China Regions.")
 	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
-	if err := recipientUnsupported(in.Recipient); err != nil {
-		return nil, err
-	}
-	if *in.KeyPairSpec == "SM2" {
-		return nil, errorf(KindUnsupportedOperation, "KeyPairSpec SM2 is only available in China Regions.")
-	}
-	ck, err := s.dataKeyKey(ctx, c, op, *in.KeyId, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	ck, err := s.dataKeyKey(ctx, c, op, keyID, encCtx, tokens, dryRun)
 	if err != nil {
-		return nil, err
+		return dataKeyPair{}, err
 	}
 	k := &ck.key
-	priv, pub, err := keyring.GenerateKeyPair(*in.KeyPairSpec, nil)
+	priv, pub, err := keyring.GenerateKeyPair(spec, nil)
 	if err != nil {
-		return nil, s.internal(ctx, op, fmt.Errorf("generate %s key pair: %w", *in.KeyPairSpec, err))
+		return dataKeyPair{}, s.internal(ctx, op, fmt.Errorf("generate %s key pair: %w", spec, err))
 	}
-	blob, err := s.keyring.Encrypt(ctx, currentRef(k), priv, in.EncryptionContext)
+	blob, err := s.keyring.Encrypt(ctx, currentRef(k), priv, encCtx)
 	if err != nil {
 		clear(priv)
-		return nil, s.internal(ctx, op, err)
+		return dataKeyPair{}, s.internal(ctx, op, err)
 	}
-	out := &GenerateDataKeyPairOutput{
-		KeyId:                    ck.arn,
-		KeyMaterialId:            ck.materialIDs[k.CurrentMaterial],
-		KeyPairSpec:              *in.KeyPairSpec,
-		PrivateKeyCiphertextBlob: blob,
-		PublicKey:                pub,
-	}
-	if withPlaintext {
-		out.PrivateKeyPlaintext = priv
-	} else {
-		clear(priv)
-	}
-	return out, nil
+	return dataKeyPair{keyID: ck.arn, materialID: ck.materialIDs[k.CurrentMaterial], priv: priv, blob: blob, pub: pub}, nil
 }

@@ -115,6 +115,10 @@ func compileKeyPolicy(doc string, bound store.Principals) *policy.Policy {
 // ARN is arn). ck is the cached key when the caller has it (its grants and
 // compiled policy are used); otherwise grants are read from the store.
 func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *store.Key, arn string, ck *cachedKey) error {
+	act, err := s.action(ctx, op, ResourceKey)
+	if err != nil {
+		return err
+	}
 	id := s.identity(c)
 	c.key = k
 	var pol *policy.Policy
@@ -131,12 +135,12 @@ func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *sto
 			return s.internal(ctx, op, err)
 		}
 	}
-	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: arn, Context: c}
+	req := policy.Request{Principal: &id.p, Action: act.Name, Resource: arn, Context: c}
 	var g *store.Grant
-	if len(grants) > 0 {
-		g = matchGrant(grants, &id.p, c, op) // grant operations are named as the operations
+	if len(grants) > 0 && act.Grant != "" {
+		g = matchGrant(grants, &id.p, c, act.Grant)
 		if g == nil && id.p.Type != policy.TypeRoot {
-			g = s.accountGrant(grants, c, id, &req, op)
+			g = s.accountGrant(grants, c, id, &req, act.Grant)
 		}
 	}
 	in := policy.AuthzInput{Request: &req, KeyPolicy: pol, KeyAccount: k.Account, Identity: id.policies, GrantAllows: g != nil}
@@ -156,14 +160,24 @@ func (s *Service) authorizeKey(ctx context.Context, c *Caller, op string, k *sto
 // authorizeAccount decides an operation that names no key by the caller's
 // identity policies alone (resource "*").
 func (s *Service) authorizeAccount(ctx context.Context, c *Caller, op string) error {
-	return s.authorizeResource(c, op, "*")
+	return s.authorizeResource(ctx, c, op, ResourceAccount, "*")
 }
 
-// authorizeResource decides an action on a resource that has no resource
-// policy (an alias, or "*") by identity policies alone.
-func (s *Service) authorizeResource(c *Caller, op, resource string) error {
+// authorizeAlias decides op on an alias (its ARN) by identity policies
+// alone: aliases have no resource policy.
+func (s *Service) authorizeAlias(ctx context.Context, c *Caller, op, aliasARN string) error {
+	return s.authorizeResource(ctx, c, op, ResourceAlias, aliasARN)
+}
+
+// authorizeResource decides an action on a resource of kind that has no
+// resource policy (an alias, or "*") by identity policies alone.
+func (s *Service) authorizeResource(ctx context.Context, c *Caller, op string, kind Resource, resource string) error {
+	act, err := s.action(ctx, op, kind)
+	if err != nil {
+		return err
+	}
 	id := s.identity(c)
-	req := policy.Request{Principal: &id.p, Action: kmsAction(op), Resource: resource, Context: c}
+	req := policy.Request{Principal: &id.p, Action: act.Name, Resource: resource, Context: c}
 	d := policy.Authorize(&policy.AuthzInput{Request: &req, KeyAccount: c.Account, Identity: id.policies})
 	if !d.Allowed {
 		return &Error{Kind: KindAccessDenied, Message: d.Message(c.ARN, req.Action, resource)}
@@ -171,14 +185,18 @@ func (s *Service) authorizeResource(c *Caller, op, resource string) error {
 	return nil
 }
 
-// identityAllows reports whether the caller's identity policies allow an
-// action (the account root always).
-func (s *Service) identityAllows(ctx context.Context, c *Caller, action, resource string) bool {
+// identityAllows reports whether the caller's identity policies allow op
+// on a key (the account root always).
+func (s *Service) identityAllows(ctx context.Context, c *Caller, op, keyARN string) bool {
+	act, err := s.action(ctx, op, ResourceKey)
+	if err != nil {
+		return false
+	}
 	id := s.identity(c)
 	if id.p.Type == policy.TypeRoot {
 		return true
 	}
-	req := policy.Request{Principal: &id.p, Action: action, Resource: resource, Context: c}
+	req := policy.Request{Principal: &id.p, Action: act.Name, Resource: keyARN, Context: c}
 	allow := false
 	for _, p := range id.policies {
 		switch p.Evaluate(&req) {
@@ -189,29 +207,6 @@ func (s *Service) identityAllows(ctx context.Context, c *Caller, action, resourc
 		}
 	}
 	return allow
-}
-
-// kmsActions interns "kms:<op>" so that authorization allocates nothing.
-var kmsActions = func() map[string]string {
-	m := make(map[string]string)
-	for _, op := range []string{"CreateKey", "DescribeKey", "ListKeys", "EnableKey", "DisableKey", "UpdateKeyDescription",
-		"CreateAlias", "UpdateAlias", "DeleteAlias", "ListAliases", "TagResource", "UntagResource", "ListResourceTags",
-		"EnableKeyRotation", "DisableKeyRotation", "GetKeyRotationStatus", "RotateKeyOnDemand", "ListKeyRotations",
-		"ScheduleKeyDeletion", "CancelKeyDeletion", "GetParametersForImport", "ImportKeyMaterial", "DeleteImportedKeyMaterial",
-		"Encrypt", "Decrypt", "ReEncryptFrom", "ReEncryptTo", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateRandom",
-		"Sign", "Verify", "GenerateMac", "VerifyMac", "GetPublicKey", "DeriveSharedSecret", "Encapsulate", "Decapsulate",
-		"GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "CreateGrant", "ListGrants", "ListRetirableGrants",
-		"RetireGrant", "RevokeGrant", "GetKeyPolicy", "PutKeyPolicy", "ListKeyPolicies"} {
-		m[op] = "kms:" + op
-	}
-	return m
-}()
-
-func kmsAction(op string) string {
-	if a, ok := kmsActions[op]; ok {
-		return a
-	}
-	return "kms:" + op
 }
 
 // matchGrant returns a grant that allows the caller (p) op under the

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -44,7 +45,7 @@ func allowActions(actions ...string) string {
 
 func newTestKey(t *testing.T, s *Service, c *Caller, policy *string) string {
 	t.Helper()
-	out, err := s.CreateKey(t.Context(), c, &CreateKeyInput{Policy: policy})
+	out, err := s.CreateKey(t.Context(), c, &kmsapi.CreateKeyRequest{Policy: policy})
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
@@ -53,7 +54,7 @@ func newTestKey(t *testing.T, s *Service, c *Caller, policy *string) string {
 
 func encrypt(t *testing.T, s *Service, c *Caller, keyID string, ec map[string]string) error {
 	t.Helper()
-	_, err := s.Encrypt(t.Context(), c, &EncryptInput{KeyId: ptr(keyID), Plaintext: []byte("secret"), EncryptionContext: ec})
+	_, err := s.Encrypt(t.Context(), c, &kmsapi.EncryptRequest{KeyId: ptr(keyID), Plaintext: []byte("secret"), EncryptionContext: ec})
 	return err
 }
 
@@ -76,7 +77,7 @@ func TestAuthorizationIdentityPolicies(t *testing.T) {
 	// policy may do nothing.
 	nobody := user(acctA, "nobody")
 	wantDenied(t, encrypt(t, s, nobody, arn, nil), nobody.ARN, "kms:Encrypt")
-	_, err := s.ListKeys(t.Context(), user(acctA, "nobody"), &ListInput{})
+	_, err := s.ListKeys(t.Context(), user(acctA, "nobody"), &kmsapi.ListKeysRequest{})
 	wantDenied(t, err, nobody.ARN, "kms:ListKeys")
 
 	// An identity policy that allows Encrypt allows it, and only it.
@@ -84,14 +85,14 @@ func TestAuthorizationIdentityPolicies(t *testing.T) {
 	if err := encrypt(t, s, enc(), arn, nil); err != nil {
 		t.Fatalf("Encrypt allowed by identity policy: %v", err)
 	}
-	_, err = s.DescribeKey(t.Context(), enc(), &KeyIdInput{KeyId: ptr(arn)})
+	_, err = s.DescribeKey(t.Context(), enc(), &kmsapi.DescribeKeyRequest{KeyId: ptr(arn)})
 	wantDenied(t, err, enc().ARN, "kms:DescribeKey")
 
 	// A dry run by a caller who may not make the call is denied, not a
 	// DryRunOperationException.
-	_, err = s.Encrypt(t.Context(), user(acctA, "nobody"), &EncryptInput{KeyId: ptr(arn), Plaintext: []byte("x"), DryRun: true})
+	_, err = s.Encrypt(t.Context(), user(acctA, "nobody"), &kmsapi.EncryptRequest{KeyId: ptr(arn), Plaintext: []byte("x"), DryRun: true})
 	wantDenied(t, err, nobody.ARN, "kms:Encrypt")
-	_, err = s.Encrypt(t.Context(), enc(), &EncryptInput{KeyId: ptr(arn), Plaintext: []byte("x"), DryRun: true})
+	_, err = s.Encrypt(t.Context(), enc(), &kmsapi.EncryptRequest{KeyId: ptr(arn), Plaintext: []byte("x"), DryRun: true})
 	if kindOf(err) != KindDryRun {
 		t.Errorf("allowed dry run: got %v, want DryRunOperation", err)
 	}
@@ -129,7 +130,7 @@ func TestAuthorizationCrossAccount(t *testing.T) {
 	}
 	wantDenied(t, encrypt(t, s, user(acctB, "carol"), sharedARN, nil), user(acctB, "carol").ARN, "kms:Encrypt")
 	// The key policy allows B only some actions.
-	_, err := s.GenerateDataKey(t.Context(), bob(), &GenerateDataKeyInput{KeyId: ptr(sharedARN), NumberOfBytes: ptr(32)})
+	_, err := s.GenerateDataKey(t.Context(), bob(), &kmsapi.GenerateDataKeyRequest{KeyId: ptr(sharedARN), NumberOfBytes: ptr(32)})
 	wantDenied(t, err, bob().ARN, "kms:GenerateDataKey")
 	// A key ID alone names a key of the caller's own account.
 	id := sharedARN[strings.LastIndex(sharedARN, "/")+1:]
@@ -137,21 +138,21 @@ func TestAuthorizationCrossAccount(t *testing.T) {
 		t.Errorf("key ID of another account: got %v, want NotFound", err)
 	}
 	// Operations that do not work across accounts refuse another account's key.
-	_, err = s.DisableKey(t.Context(), bob(), &KeyIdInput{KeyId: ptr(sharedARN)})
+	_, err = s.DisableKey(t.Context(), bob(), &kmsapi.DisableKeyRequest{KeyId: ptr(sharedARN)})
 	if kindOf(err) != KindAccessDenied {
 		t.Errorf("cross-account DisableKey: got %v, want AccessDenied", err)
 	}
 	// Decrypt without KeyId finds the other account's key in the blob.
-	out, err := s.Encrypt(t.Context(), bob(), &EncryptInput{KeyId: ptr(sharedARN), Plaintext: []byte("hello")})
+	out, err := s.Encrypt(t.Context(), bob(), &kmsapi.EncryptRequest{KeyId: ptr(sharedARN), Plaintext: []byte("hello")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := s.Decrypt(t.Context(), bob(), &DecryptInput{CiphertextBlob: out.CiphertextBlob})
+	dec, err := s.Decrypt(t.Context(), bob(), &kmsapi.DecryptRequest{CiphertextBlob: out.CiphertextBlob})
 	if err != nil || string(dec.Plaintext) != "hello" {
 		t.Fatalf("cross-account Decrypt: %v %q", err, dec)
 	}
 	// Without a KeyId, a denial does not say whether the key exists.
-	_, err = s.Decrypt(t.Context(), user(acctB, "carol"), &DecryptInput{CiphertextBlob: out.CiphertextBlob})
+	_, err = s.Decrypt(t.Context(), user(acctB, "carol"), &kmsapi.DecryptRequest{CiphertextBlob: out.CiphertextBlob})
 	if kindOf(err) != KindAccessDenied || !strings.Contains(err.Error(), "The ciphertext refers to a customer master key that does not exist") {
 		t.Errorf("Decrypt of a blob of a key carol may not use: %v", err)
 	}
@@ -163,21 +164,21 @@ func TestGrants(t *testing.T) {
 	arn := newTestKey(t, s, rootOf(acctA), nil)
 	dave := func() *Caller { return user(acctB, "dave") } // no identity policy at all
 	iamUser(t, nodes[0], acctB, "dave")
-	enc, err := s.Encrypt(t.Context(), rootOf(acctA), &EncryptInput{KeyId: ptr(arn), Plaintext: []byte("p"), EncryptionContext: map[string]string{"app": "x", "env": "prod"}})
+	enc, err := s.Encrypt(t.Context(), rootOf(acctA), &kmsapi.EncryptRequest{KeyId: ptr(arn), Plaintext: []byte("p"), EncryptionContext: map[string]string{"app": "x", "env": "prod"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	decrypt := func(svc *Service, c *Caller, tokens ...string) error {
-		_, err := svc.Decrypt(t.Context(), c, &DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"app": "x", "env": "prod"}, GrantTokens: tokens})
+		_, err := svc.Decrypt(t.Context(), c, &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"app": "x", "env": "prod"}, GrantTokens: tokens})
 		return err
 	}
 	// Node 2 caches the key (with no grants) before the grant exists.
 	if err := decrypt(other, dave()); kindOf(err) != KindAccessDenied {
 		t.Fatalf("Decrypt before the grant: got %v, want AccessDenied", err)
 	}
-	g, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{
+	g, err := s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{
 		KeyId: ptr(arn), GranteePrincipal: ptr(dave().ARN), RetiringPrincipal: ptr(dave().ARN),
-		Operations: []string{"Decrypt"}, Constraints: &GrantConstraints{EncryptionContextSubset: map[string]string{"env": "prod"}},
+		Operations: []string{"Decrypt"}, Constraints: &kmsapi.GrantConstraints{EncryptionContextSubset: map[string]string{"env": "prod"}},
 	})
 	if err != nil {
 		t.Fatalf("CreateGrant: %v", err)
@@ -190,7 +191,7 @@ func TestGrants(t *testing.T) {
 	}
 	// The grant allows Decrypt only, and only with its context.
 	wantDenied(t, encrypt(t, s, dave(), arn, map[string]string{"env": "prod"}), dave().ARN, "kms:Encrypt")
-	_, err = s.Decrypt(t.Context(), dave(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"app": "x"}})
+	_, err = s.Decrypt(t.Context(), dave(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"app": "x"}})
 	if kindOf(err) != KindAccessDenied && kindOf(err) != KindInvalidCiphertext {
 		t.Errorf("Decrypt outside the grant's constraint: got %v", err)
 	}
@@ -208,7 +209,7 @@ func TestGrants(t *testing.T) {
 		t.Errorf("forged token: got %v, want InvalidGrantToken", err)
 	}
 	// Named grants are idempotent.
-	in := &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(dave().ARN), Operations: []string{"Encrypt", "DescribeKey"}, Name: ptr("once")}
+	in := &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(dave().ARN), Operations: []string{"Encrypt", "DescribeKey"}, Name: ptr("once")}
 	g1, err := s.CreateGrant(t.Context(), rootOf(acctA), in)
 	if err != nil {
 		t.Fatal(err)
@@ -217,31 +218,31 @@ func TestGrants(t *testing.T) {
 	if err != nil || g2.GrantId != g1.GrantId || g2.GrantToken == g1.GrantToken {
 		t.Errorf("repeated named CreateGrant: %+v %v, first %+v", g2, err, g1)
 	}
-	list, err := s.ListGrants(t.Context(), rootOf(acctA), &ListGrantsInput{KeyId: ptr(arn)})
+	list, err := s.ListGrants(t.Context(), rootOf(acctA), &kmsapi.ListGrantsRequest{KeyId: ptr(arn)})
 	if err != nil || len(list.Grants) != 2 {
 		t.Fatalf("ListGrants: %+v %v", list, err)
 	}
-	ret, err := s.ListRetirableGrants(t.Context(), rootOf(acctB), &ListRetirableGrantsInput{RetiringPrincipal: ptr(dave().ARN)})
+	ret, err := s.ListRetirableGrants(t.Context(), rootOf(acctB), &kmsapi.ListRetirableGrantsRequest{RetiringPrincipal: ptr(dave().ARN)})
 	if err != nil || len(ret.Grants) != 1 || ret.Grants[0].GrantId != g.GrantId {
 		t.Fatalf("ListRetirableGrants: %+v %v", ret, err)
 	}
 	// The retiring principal retires it; it stops working at once.
-	if _, err := s.RetireGrant(t.Context(), dave(), &RetireGrantInput{GrantToken: ptr(g.GrantToken), DryRun: true}); kindOf(err) != KindDryRun {
+	if _, err := s.RetireGrant(t.Context(), dave(), &kmsapi.RetireGrantRequest{GrantToken: ptr(g.GrantToken), DryRun: true}); kindOf(err) != KindDryRun {
 		t.Errorf("RetireGrant dry run: got %v", err)
 	}
-	if _, err := s.RetireGrant(t.Context(), user(acctB, "eve"), &RetireGrantInput{GrantToken: ptr(g.GrantToken)}); kindOf(err) != KindAccessDenied {
+	if _, err := s.RetireGrant(t.Context(), user(acctB, "eve"), &kmsapi.RetireGrantRequest{GrantToken: ptr(g.GrantToken)}); kindOf(err) != KindAccessDenied {
 		t.Errorf("RetireGrant by a stranger: got %v, want AccessDenied", err)
 	}
-	if _, err := s.RetireGrant(t.Context(), dave(), &RetireGrantInput{GrantToken: ptr(g.GrantToken)}); err != nil {
+	if _, err := s.RetireGrant(t.Context(), dave(), &kmsapi.RetireGrantRequest{GrantToken: ptr(g.GrantToken)}); err != nil {
 		t.Fatalf("RetireGrant: %v", err)
 	}
 	if err := decrypt(s, dave(), g.GrantToken); kindOf(err) != KindAccessDenied {
 		t.Errorf("Decrypt after RetireGrant: got %v, want AccessDenied", err)
 	}
-	if _, err := s.RevokeGrant(t.Context(), rootOf(acctA), &RevokeGrantInput{KeyId: ptr(arn), GrantId: ptr(g1.GrantId)}); err != nil {
+	if _, err := s.RevokeGrant(t.Context(), rootOf(acctA), &kmsapi.RevokeGrantRequest{KeyId: ptr(arn), GrantId: ptr(g1.GrantId)}); err != nil {
 		t.Fatalf("RevokeGrant: %v", err)
 	}
-	if _, err := s.RevokeGrant(t.Context(), rootOf(acctA), &RevokeGrantInput{KeyId: ptr(arn), GrantId: ptr(g1.GrantId)}); kindOf(err) != KindInvalidGrantID {
+	if _, err := s.RevokeGrant(t.Context(), rootOf(acctA), &kmsapi.RevokeGrantRequest{KeyId: ptr(arn), GrantId: ptr(g1.GrantId)}); kindOf(err) != KindInvalidGrantID {
 		t.Errorf("second RevokeGrant: got %v, want InvalidGrantId", err)
 	}
 }
@@ -253,26 +254,26 @@ func TestGrantThatAllowsCreateGrant(t *testing.T) {
 	admin := func() *Caller { return user(acctA, "admin") }
 	iamUser(t, n, acctA, "admin")
 	iamUser(t, n, acctA, "x")
-	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(admin().ARN),
+	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(admin().ARN),
 		Operations: []string{"CreateGrant", "Decrypt"}}); err != nil {
 		t.Fatal(err)
 	}
 	// A grant with CreateGrant may pass on what it has, not more.
-	if _, err := s.CreateGrant(t.Context(), admin(), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(user(acctA, "x").ARN),
+	if _, err := s.CreateGrant(t.Context(), admin(), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(user(acctA, "x").ARN),
 		Operations: []string{"Decrypt"}}); err != nil {
 		t.Errorf("narrower grant through a grant: %v", err)
 	}
-	_, err := s.CreateGrant(t.Context(), admin(), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(user(acctA, "x").ARN),
+	_, err := s.CreateGrant(t.Context(), admin(), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(user(acctA, "x").ARN),
 		Operations: []string{"Encrypt"}})
 	if kindOf(err) != KindAccessDenied {
 		t.Errorf("wider grant through a grant: got %v, want AccessDenied", err)
 	}
 	// Operations must suit the key.
-	_, err = s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(admin().ARN), Operations: []string{"Sign"}})
+	_, err = s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(admin().ARN), Operations: []string{"Sign"}})
 	if kindOf(err) != KindValidation {
 		t.Errorf("Sign grant on a symmetric key: got %v, want Validation", err)
 	}
-	_, err = s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr("bob"), Operations: []string{"Decrypt"}})
+	_, err = s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr("bob"), Operations: []string{"Decrypt"}})
 	if kindOf(err) != KindValidation {
 		t.Errorf("grantee that is not an ARN: got %v, want Validation", err)
 	}
@@ -286,20 +287,20 @@ func TestKeyPolicyOperations(t *testing.T) {
 		ARN: "arn:aws:iam::" + acctA + ":user/other", CreatedAt: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &GetKeyPolicyInput{KeyId: ptr(arn)})
+	got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.GetKeyPolicyRequest{KeyId: ptr(arn)})
 	if err != nil || got.Policy != DefaultKeyPolicy(acctA) || got.PolicyName != "default" {
 		t.Fatalf("GetKeyPolicy: %+v %v", got, err)
 	}
-	if _, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &GetKeyPolicyInput{KeyId: ptr(arn), PolicyName: ptr("other")}); kindOf(err) != KindNotFound {
+	if _, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.GetKeyPolicyRequest{KeyId: ptr(arn), PolicyName: ptr("other")}); kindOf(err) != KindNotFound {
 		t.Errorf("GetKeyPolicy of another name: got %v, want NotFound", err)
 	}
-	names, err := s.ListKeyPolicies(t.Context(), rootOf(acctA), &ListKeyPoliciesInput{KeyId: ptr(arn)})
+	names, err := s.ListKeyPolicies(t.Context(), rootOf(acctA), &kmsapi.ListKeyPoliciesRequest{KeyId: ptr(arn)})
 	if err != nil || len(names.PolicyNames) != 1 || names.PolicyNames[0] != "default" {
 		t.Errorf("ListKeyPolicies: %+v %v", names, err)
 	}
 	// A policy that would lock the caller out is refused unless bypassed.
 	lockout := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctA + `:user/other"},"Action":"kms:Encrypt","Resource":"*"}]}`
-	_, err = s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(lockout)})
+	_, err = s.PutKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.PutKeyPolicyRequest{KeyId: ptr(arn), Policy: ptr(lockout)})
 	if kindOf(err) != KindMalformedPolicy || !strings.Contains(err.Error(), "will not allow you to update the key policy in the future") {
 		t.Errorf("lockout policy: got %v", err)
 	}
@@ -308,21 +309,21 @@ func TestKeyPolicyOperations(t *testing.T) {
 		"arn:aws:iam::" + acctA + ":user/elsewhere/other"} { // another path: not user other's ARN
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctA + `:root"},"Action":"kms:*","Resource":"*"},` +
 			`{"Effect":"Allow","Principal":{"AWS":"` + p + `"},"Action":"kms:Decrypt","Resource":"*"}]}`
-		_, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(doc)})
+		_, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.PutKeyPolicyRequest{KeyId: ptr(arn), Policy: ptr(doc)})
 		if kindOf(err) != KindMalformedPolicy || !strings.Contains(err.Error(), "invalid principals") {
 			t.Errorf("policy naming %s: got %v, want MalformedPolicyDocument (invalid principals)", p, err)
 		}
 	}
 	for _, bad := range []string{`{`, `{"Statement":[]}`, `{"Version":"2012-10-17","Statement":[{"Effect":"Maybe","Principal":"*","Action":"kms:*","Resource":"*"}]}`} {
-		if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(bad)}); kindOf(err) != KindMalformedPolicy {
+		if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.PutKeyPolicyRequest{KeyId: ptr(arn), Policy: ptr(bad)}); kindOf(err) != KindMalformedPolicy {
 			t.Errorf("PutKeyPolicy(%s): got %v, want MalformedPolicyDocument", bad, err)
 		}
 	}
 	big := `{"Version":"2012-10-17","Statement":[{"Sid":"` + strings.Repeat("a", 33000) + `","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}]}`
-	if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(big)}); kindOf(err) != KindLimitExceeded {
+	if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.PutKeyPolicyRequest{KeyId: ptr(arn), Policy: ptr(big)}); kindOf(err) != KindLimitExceeded {
 		t.Errorf("PutKeyPolicy over 32 KB: got %v, want LimitExceeded", err)
 	}
-	if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(lockout), BypassPolicyLockoutSafetyCheck: true}); err != nil {
+	if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.PutKeyPolicyRequest{KeyId: ptr(arn), Policy: ptr(lockout), BypassPolicyLockoutSafetyCheck: true}); err != nil {
 		t.Fatalf("PutKeyPolicy with bypass: %v", err)
 	}
 	// The new policy takes effect at once: the account no longer decides.
@@ -333,7 +334,7 @@ func TestKeyPolicyOperations(t *testing.T) {
 		t.Errorf("Encrypt by the principal the policy names: %v", err)
 	}
 	// CreateKey applies the same checks to its Policy.
-	_, err = s.CreateKey(t.Context(), rootOf(acctA), &CreateKeyInput{Policy: ptr(lockout)})
+	_, err = s.CreateKey(t.Context(), rootOf(acctA), &kmsapi.CreateKeyRequest{Policy: ptr(lockout)})
 	if kindOf(err) != KindMalformedPolicy {
 		t.Errorf("CreateKey with a lockout policy: got %v", err)
 	}
@@ -345,10 +346,10 @@ func TestAliasAuthorization(t *testing.T) {
 	// Permission on the key alone is not enough: the alias is a resource too.
 	keyOnly := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":"` + arn + `"}]}`
 	c := user(acctA, "k", keyOnly)
-	_, err := s.CreateAlias(t.Context(), c, &AliasInput{AliasName: ptr("alias/a"), TargetKeyId: ptr(arn)})
+	_, err := s.CreateAlias(t.Context(), c, &kmsapi.CreateAliasRequest{AliasName: ptr("alias/a"), TargetKeyId: ptr(arn)})
 	wantDenied(t, err, c.ARN, "kms:CreateAlias")
 	both := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:CreateAlias","Resource":["` + arn + `","arn:aws:kms:us-east-1:` + acctA + `:alias/a"]}]}`
-	if _, err := s.CreateAlias(t.Context(), user(acctA, "k", both), &AliasInput{AliasName: ptr("alias/a"), TargetKeyId: ptr(arn)}); err != nil {
+	if _, err := s.CreateAlias(t.Context(), user(acctA, "k", both), &kmsapi.CreateAliasRequest{AliasName: ptr("alias/a"), TargetKeyId: ptr(arn)}); err != nil {
 		t.Fatalf("CreateAlias with both permissions: %v", err)
 	}
 	// kms:RequestAlias names the alias a request used.
@@ -366,7 +367,7 @@ func TestAliasAuthorization(t *testing.T) {
 func TestGrantToAccount(t *testing.T) {
 	s := newNodes(t, 1)[0].svc
 	arn := newTestKey(t, s, rootOf(acctA), nil)
-	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr("arn:aws:iam::" + acctB + ":root"),
+	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr("arn:aws:iam::" + acctB + ":root"),
 		Operations: []string{"Encrypt"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -3,99 +3,13 @@ package service
 import (
 	"context"
 	"errors"
-	"github.com/trentkms/trent/internal/audit"
 	"slices"
 
+	"github.com/trentkms/trent/internal/audit"
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
-
-// Input and output shapes of the symmetric cryptographic operations.
-type (
-	EncryptInput struct {
-		KeyId               *string           `json:"KeyId"`
-		Plaintext           []byte            `json:"Plaintext"`
-		EncryptionContext   map[string]string `json:"EncryptionContext"`
-		EncryptionAlgorithm *string           `json:"EncryptionAlgorithm"`
-		GrantTokens         []string          `json:"GrantTokens"`
-		DryRun              bool              `json:"DryRun"`
-	}
-	EncryptOutput struct {
-		CiphertextBlob      []byte `json:"CiphertextBlob"`
-		EncryptionAlgorithm string `json:"EncryptionAlgorithm"`
-		KeyId               string `json:"KeyId"`
-	}
-	DecryptInput struct {
-		CiphertextBlob      []byte            `json:"CiphertextBlob"`
-		KeyId               *string           `json:"KeyId"`
-		EncryptionContext   map[string]string `json:"EncryptionContext"`
-		EncryptionAlgorithm *string           `json:"EncryptionAlgorithm"`
-		GrantTokens         []string          `json:"GrantTokens"`
-		DryRun              bool              `json:"DryRun"`
-		DryRunModifiers     []string          `json:"DryRunModifiers"`
-		Recipient           *RecipientInfo    `json:"Recipient"`
-	}
-	DecryptOutput struct {
-		EncryptionAlgorithm string `json:"EncryptionAlgorithm"`
-		KeyId               string `json:"KeyId"`
-		KeyMaterialId       string `json:"KeyMaterialId,omitempty"`
-		Plaintext           []byte `json:"Plaintext"`
-	}
-	ReEncryptInput struct {
-		CiphertextBlob                 []byte            `json:"CiphertextBlob"`
-		SourceKeyId                    *string           `json:"SourceKeyId"`
-		SourceEncryptionContext        map[string]string `json:"SourceEncryptionContext"`
-		SourceEncryptionAlgorithm      *string           `json:"SourceEncryptionAlgorithm"`
-		DestinationKeyId               *string           `json:"DestinationKeyId"`
-		DestinationEncryptionContext   map[string]string `json:"DestinationEncryptionContext"`
-		DestinationEncryptionAlgorithm *string           `json:"DestinationEncryptionAlgorithm"`
-		GrantTokens                    []string          `json:"GrantTokens"`
-		DryRun                         bool              `json:"DryRun"`
-		DryRunModifiers                []string          `json:"DryRunModifiers"`
-	}
-	ReEncryptOutput struct {
-		CiphertextBlob                 []byte `json:"CiphertextBlob"`
-		DestinationEncryptionAlgorithm string `json:"DestinationEncryptionAlgorithm"`
-		DestinationKeyMaterialId       string `json:"DestinationKeyMaterialId,omitempty"`
-		KeyId                          string `json:"KeyId"`
-		SourceEncryptionAlgorithm      string `json:"SourceEncryptionAlgorithm"`
-		SourceKeyId                    string `json:"SourceKeyId"`
-		SourceKeyMaterialId            string `json:"SourceKeyMaterialId,omitempty"`
-	}
-	GenerateDataKeyInput struct {
-		KeyId             *string           `json:"KeyId"`
-		KeySpec           *string           `json:"KeySpec"`
-		NumberOfBytes     *int              `json:"NumberOfBytes"`
-		EncryptionContext map[string]string `json:"EncryptionContext"`
-		GrantTokens       []string          `json:"GrantTokens"`
-		DryRun            bool              `json:"DryRun"`
-		Recipient         *RecipientInfo    `json:"Recipient"`
-	}
-	GenerateDataKeyOutput struct {
-		CiphertextBlob []byte `json:"CiphertextBlob"`
-		KeyId          string `json:"KeyId"`
-		KeyMaterialId  string `json:"KeyMaterialId,omitempty"`
-		Plaintext      []byte `json:"Plaintext,omitempty"`
-	}
-	GenerateRandomInput struct {
-		NumberOfBytes    *int           `json:"NumberOfBytes"`
-		CustomKeyStoreId *string        `json:"CustomKeyStoreId"`
-		Recipient        *RecipientInfo `json:"Recipient"`
-	}
-	GenerateRandomOutput struct {
-		Plaintext []byte `json:"Plaintext"`
-	}
-	// RecipientInfo is a Nitro Enclaves attestation; Trent has no enclaves.
-	RecipientInfo struct {
-		AttestationDocument    []byte  `json:"AttestationDocument"`
-		KeyEncryptionAlgorithm *string `json:"KeyEncryptionAlgorithm"`
-	}
-)
-
-// EncryptionAlgorithms lists EncryptionAlgorithmSpec.
-var EncryptionAlgorithms = []string{"SYMMETRIC_DEFAULT", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "SM2PKE"}
-
-var dataKeySpecs = []string{"AES_256", "AES_128"}
 
 const algSymmetric = "SYMMETRIC_DEFAULT"
 
@@ -143,7 +57,7 @@ func (s *Service) keyringError(ctx context.Context, op string, err error) error 
 	return s.internal(ctx, op, err)
 }
 
-func recipientUnsupported(r *RecipientInfo) error {
+func recipientUnsupported(r *kmsapi.RecipientInfo) error {
 	if r != nil {
 		return errorf(KindUnsupportedOperation, "Recipient (Nitro Enclaves attestation) is not supported by Trent.")
 	}
@@ -152,17 +66,7 @@ func recipientUnsupported(r *RecipientInfo) error {
 
 // Encrypt encrypts up to 4096 bytes under a symmetric key's current
 // material, bound to the encryption context.
-func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*EncryptOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.Plaintext != nil, "plaintext") {
-		v.blob(in.Plaintext, true, "plaintext", 1, 4096)
-	}
-	v.enum(in.EncryptionAlgorithm, "encryptionAlgorithm", EncryptionAlgorithms)
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) Encrypt(ctx context.Context, c *Caller, in *kmsapi.EncryptRequest) (*kmsapi.EncryptResponse, error) {
 	c.setEncryptionContext(in.EncryptionContext)
 	c.encAlg = deref(in.EncryptionAlgorithm)
 	c.grantTokens = in.GrantTokens
@@ -188,7 +92,7 @@ func (s *Service) Encrypt(ctx context.Context, c *Caller, in *EncryptInput) (*En
 	if err != nil {
 		return nil, s.internal(ctx, "Encrypt", err)
 	}
-	return &EncryptOutput{CiphertextBlob: blob, EncryptionAlgorithm: algSymmetric, KeyId: ck.arn}, nil
+	return &kmsapi.EncryptResponse{CiphertextBlob: blob, EncryptionAlgorithm: algSymmetric, KeyId: ck.arn}, nil
 }
 
 // ciphertextKey finds the key a blob names and checks it against keyID
@@ -252,22 +156,15 @@ func ignoreCiphertext(mods []string) bool {
 
 // Decrypt decrypts a symmetric ciphertext blob. The key comes from the
 // blob; KeyId, when given, must name the same key.
-func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*DecryptOutput, error) {
-	var v validation
+func (s *Service) Decrypt(ctx context.Context, c *Caller, in *kmsapi.DecryptRequest) (*kmsapi.DecryptResponse, error) {
+	// The model makes CiphertextBlob optional for the sake of a dry run
+	// with IGNORE_CIPHERTEXT, which needs KeyId instead.
 	ignore := in.DryRun && ignoreCiphertext(in.DryRunModifiers)
-	if ignore {
-		keyIDField(&v, in.KeyId, "keyId")
-	} else if v.required(in.CiphertextBlob != nil, "ciphertextBlob") {
-		v.blob(in.CiphertextBlob, true, "ciphertextBlob", 1, 6144)
+	if ignore && in.KeyId == nil {
+		return nil, errNull("keyId")
 	}
-	v.str(in.KeyId, "keyId", 1, 2048)
-	v.enum(in.EncryptionAlgorithm, "encryptionAlgorithm", EncryptionAlgorithms)
-	for i := range in.DryRunModifiers {
-		v.enum(&in.DryRunModifiers[i], "dryRunModifiers", []string{"IGNORE_CIPHERTEXT"})
-	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
+	if !ignore && in.CiphertextBlob == nil {
+		return nil, errNull("ciphertextBlob")
 	}
 	if err := recipientUnsupported(in.Recipient); err != nil {
 		return nil, err
@@ -330,7 +227,7 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 		clear(pt)
 		return nil, ErrDryRun
 	}
-	return &DecryptOutput{
+	return &kmsapi.DecryptResponse{
 		EncryptionAlgorithm: algSymmetric,
 		KeyId:               ck.arn,
 		KeyMaterialId:       ck.materialIDs[h.Version],
@@ -341,22 +238,10 @@ func (s *Service) Decrypt(ctx context.Context, c *Caller, in *DecryptInput) (*De
 // ReEncrypt decrypts a blob and encrypts its plaintext under another key
 // (or the newest material of the same key) without the plaintext leaving
 // the keyring.
-func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) (*ReEncryptOutput, error) {
-	var v validation
+func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *kmsapi.ReEncryptRequest) (*kmsapi.ReEncryptResponse, error) {
 	ignore := in.DryRun && ignoreCiphertext(in.DryRunModifiers)
-	if !ignore && v.required(in.CiphertextBlob != nil, "ciphertextBlob") {
-		v.blob(in.CiphertextBlob, true, "ciphertextBlob", 1, 6144)
-	}
-	v.str(in.SourceKeyId, "sourceKeyId", 1, 2048)
-	keyIDField(&v, in.DestinationKeyId, "destinationKeyId")
-	v.enum(in.SourceEncryptionAlgorithm, "sourceEncryptionAlgorithm", EncryptionAlgorithms)
-	v.enum(in.DestinationEncryptionAlgorithm, "destinationEncryptionAlgorithm", EncryptionAlgorithms)
-	for i := range in.DryRunModifiers {
-		v.enum(&in.DryRunModifiers[i], "dryRunModifiers", []string{"IGNORE_CIPHERTEXT"})
-	}
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
+	if !ignore && in.CiphertextBlob == nil {
+		return nil, errNull("ciphertextBlob") // optional in the model, as in Decrypt
 	}
 	c.grantTokens = in.GrantTokens
 	c.setEncryptionContext(in.SourceEncryptionContext)
@@ -422,7 +307,7 @@ func (s *Service) ReEncrypt(ctx context.Context, c *Caller, in *ReEncryptInput) 
 	if err != nil {
 		return nil, s.keyringError(ctx, "ReEncrypt", err)
 	}
-	return &ReEncryptOutput{
+	return &kmsapi.ReEncryptResponse{
 		CiphertextBlob:                 blob,
 		DestinationEncryptionAlgorithm: algSymmetric,
 		DestinationKeyMaterialId:       dst.materialIDs[dk.CurrentMaterial],
@@ -457,65 +342,57 @@ func (s *Service) dataKeyKey(ctx context.Context, c *Caller, op, keyID string, e
 
 // GenerateDataKey returns a data key in plaintext and encrypted under a
 // symmetric key.
-func (s *Service) GenerateDataKey(ctx context.Context, c *Caller, in *GenerateDataKeyInput) (*GenerateDataKeyOutput, error) {
-	return s.generateDataKey(ctx, c, "GenerateDataKey", in, true)
+func (s *Service) GenerateDataKey(ctx context.Context, c *Caller, in *kmsapi.GenerateDataKeyRequest) (*kmsapi.GenerateDataKeyResponse, error) {
+	pt, blob, ck, err := s.generateDataKey(ctx, c, "GenerateDataKey", *in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun, in.Recipient)
+	if err != nil {
+		return nil, err
+	}
+	return &kmsapi.GenerateDataKeyResponse{CiphertextBlob: blob, KeyId: ck.arn, KeyMaterialId: ck.materialIDs[ck.key.CurrentMaterial], Plaintext: pt}, nil
 }
 
 // GenerateDataKeyWithoutPlaintext is GenerateDataKey without the plaintext.
-func (s *Service) GenerateDataKeyWithoutPlaintext(ctx context.Context, c *Caller, in *GenerateDataKeyInput) (*GenerateDataKeyOutput, error) {
-	return s.generateDataKey(ctx, c, "GenerateDataKeyWithoutPlaintext", in, false)
+func (s *Service) GenerateDataKeyWithoutPlaintext(ctx context.Context, c *Caller, in *kmsapi.GenerateDataKeyWithoutPlaintextRequest) (*kmsapi.GenerateDataKeyWithoutPlaintextResponse, error) {
+	pt, blob, ck, err := s.generateDataKey(ctx, c, "GenerateDataKeyWithoutPlaintext", *in.KeyId, in.KeySpec, in.NumberOfBytes, in.EncryptionContext, in.GrantTokens, in.DryRun, nil)
+	if err != nil {
+		return nil, err
+	}
+	clear(pt)
+	return &kmsapi.GenerateDataKeyWithoutPlaintextResponse{CiphertextBlob: blob, KeyId: ck.arn, KeyMaterialId: ck.materialIDs[ck.key.CurrentMaterial]}, nil
 }
 
-func (s *Service) generateDataKey(ctx context.Context, c *Caller, op string, in *GenerateDataKeyInput, withPlaintext bool) (*GenerateDataKeyOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.enum(in.KeySpec, "keySpec", dataKeySpecs)
-	v.intRange(in.NumberOfBytes, "numberOfBytes", 1, 1024)
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
-		return nil, err
+// generateDataKey makes a data key of keySpec or n bytes (exactly one of
+// them) and encrypts it under keyID's current material.
+func (s *Service) generateDataKey(ctx context.Context, c *Caller, op, keyID string, keySpec *string, n *int, encCtx map[string]string, tokens []string, dryRun bool, recipient *kmsapi.RecipientInfo) (pt, blob []byte, ck *cachedKey, err error) {
+	if (keySpec == nil) == (n == nil) {
+		return nil, nil, nil, errorf(KindValidation, "Please specify either number of bytes or key spec.")
 	}
-	if (in.KeySpec == nil) == (in.NumberOfBytes == nil) {
-		return nil, errorf(KindValidation, "Please specify either number of bytes or key spec.")
+	if err := recipientUnsupported(recipient); err != nil {
+		return nil, nil, nil, err
 	}
-	if err := recipientUnsupported(in.Recipient); err != nil {
-		return nil, err
-	}
-	n := 32
+	size := 32
 	switch {
-	case in.NumberOfBytes != nil:
-		n = *in.NumberOfBytes
-	case *in.KeySpec == "AES_128":
-		n = 16
+	case n != nil:
+		size = *n
+	case *keySpec == "AES_128":
+		size = 16
 	}
-	ck, err := s.dataKeyKey(ctx, c, op, *in.KeyId, in.EncryptionContext, in.GrantTokens, in.DryRun)
+	ck, err = s.dataKeyKey(ctx, c, op, keyID, encCtx, tokens, dryRun)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	k := &ck.key
-	pt, blob, err := s.keyring.GenerateDataKey(ctx, materialRef(k, k.CurrentMaterial), n, in.EncryptionContext)
+	pt, blob, err = s.keyring.GenerateDataKey(ctx, materialRef(k, k.CurrentMaterial), size, encCtx)
 	if err != nil {
-		return nil, s.internal(ctx, op, err)
+		return nil, nil, nil, s.internal(ctx, op, err)
 	}
-	out := &GenerateDataKeyOutput{CiphertextBlob: blob, KeyId: ck.arn, KeyMaterialId: ck.materialIDs[k.CurrentMaterial]}
-	if withPlaintext {
-		out.Plaintext = pt
-	} else {
-		clear(pt)
-	}
-	return out, nil
+	return pt, blob, ck, nil
 }
 
 // GenerateRandom returns random bytes from the keyring's generator.
-func (s *Service) GenerateRandom(ctx context.Context, c *Caller, in *GenerateRandomInput) (*GenerateRandomOutput, error) {
+func (s *Service) GenerateRandom(ctx context.Context, c *Caller, in *kmsapi.GenerateRandomRequest) (*kmsapi.GenerateRandomResponse, error) {
 	if in.NumberOfBytes == nil {
+		// Optional in the model; AWS's answer (recorded).
 		return nil, errorf(KindValidation, "NumberOfBytes is required.")
-	}
-	var v validation
-	v.intRange(in.NumberOfBytes, "numberOfBytes", 1, 1024)
-	v.str(in.CustomKeyStoreId, "customKeyStoreId", 1, 64)
-	if err := v.err(); err != nil {
-		return nil, err
 	}
 	if err := s.authorizeAccount(ctx, c, "GenerateRandom"); err != nil {
 		return nil, err
@@ -530,7 +407,7 @@ func (s *Service) GenerateRandom(ctx context.Context, c *Caller, in *GenerateRan
 	if err != nil {
 		return nil, s.internal(ctx, "GenerateRandom", err)
 	}
-	return &GenerateRandomOutput{Plaintext: b}, nil
+	return &kmsapi.GenerateRandomResponse{Plaintext: b}, nil
 }
 
 // isRSAEncryption reports whether k is an RSA key for encryption.
@@ -556,7 +433,7 @@ func rsaAlgorithm(k *store.Key, alg *string, encCtx map[string]string) (string, 
 }
 
 // encryptRSA encrypts with RSAES-OAEP under an RSA key's public key.
-func (s *Service) encryptRSA(ctx context.Context, ck *cachedKey, in *EncryptInput) (*EncryptOutput, error) {
+func (s *Service) encryptRSA(ctx context.Context, ck *cachedKey, in *kmsapi.EncryptRequest) (*kmsapi.EncryptResponse, error) {
 	k := &ck.key
 	alg, err := rsaAlgorithm(k, in.EncryptionAlgorithm, in.EncryptionContext)
 	if err != nil {
@@ -577,11 +454,11 @@ func (s *Service) encryptRSA(ctx context.Context, ck *cachedKey, in *EncryptInpu
 	if in.DryRun {
 		return nil, ErrDryRun
 	}
-	return &EncryptOutput{CiphertextBlob: ct, EncryptionAlgorithm: alg, KeyId: ck.arn}, nil
+	return &kmsapi.EncryptResponse{CiphertextBlob: ct, EncryptionAlgorithm: alg, KeyId: ck.arn}, nil
 }
 
 // decryptRSA decrypts an RSAES-OAEP ciphertext with an RSA key.
-func (s *Service) decryptRSA(ctx context.Context, ck *cachedKey, in *DecryptInput) (*DecryptOutput, error) {
+func (s *Service) decryptRSA(ctx context.Context, ck *cachedKey, in *kmsapi.DecryptRequest) (*kmsapi.DecryptResponse, error) {
 	k := &ck.key
 	if err := usableForCrypto(k); err != nil {
 		return nil, err
@@ -604,13 +481,13 @@ func (s *Service) decryptRSA(ctx context.Context, ck *cachedKey, in *DecryptInpu
 		clear(pt)
 		return nil, ErrDryRun
 	}
-	return &DecryptOutput{EncryptionAlgorithm: alg, KeyId: ck.arn, Plaintext: pt}, nil
+	return &kmsapi.DecryptResponse{EncryptionAlgorithm: alg, KeyId: ck.arn, Plaintext: pt}, nil
 }
 
 // reEncryptAsymmetric handles ReEncrypt when the source or the destination
 // is an RSA key (mixed is false otherwise, and the symmetric path runs).
 // The plaintext passes through the service here, and is zeroed.
-func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncryptInput, ignore bool) (mixed bool, _ *ReEncryptOutput, _ error) {
+func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *kmsapi.ReEncryptRequest, ignore bool) (mixed bool, _ *kmsapi.ReEncryptResponse, _ error) {
 	var src *cachedKey
 	if in.SourceKeyId != nil {
 		ck, err := s.cachedKey(ctx, c, "ReEncryptFrom", *in.SourceKeyId)
@@ -698,7 +575,7 @@ func (s *Service) reEncryptAsymmetric(ctx context.Context, c *Caller, in *ReEncr
 	if err != nil {
 		return true, nil, s.internal(ctx, "ReEncrypt", err)
 	}
-	out := &ReEncryptOutput{
+	out := &kmsapi.ReEncryptResponse{
 		CiphertextBlob:                 blob,
 		DestinationEncryptionAlgorithm: dstAlg,
 		KeyId:                          dst.arn,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -12,23 +13,6 @@ const (
 	minPendingWindowDays     = 7
 	maxPendingWindowDays     = 30
 	defaultPendingWindowDays = 30
-)
-
-// Input and output shapes of the deletion operations.
-type (
-	ScheduleKeyDeletionInput struct {
-		KeyId               *string `json:"KeyId"`
-		PendingWindowInDays *int    `json:"PendingWindowInDays"`
-	}
-	ScheduleKeyDeletionOutput struct {
-		KeyId               string `json:"KeyId"`
-		DeletionDate        *Epoch `json:"DeletionDate,omitempty"`
-		KeyState            string `json:"KeyState"`
-		PendingWindowInDays int    `json:"PendingWindowInDays"`
-	}
-	CancelKeyDeletionOutput struct {
-		KeyId string `json:"KeyId"`
-	}
 )
 
 // Operations of this file.
@@ -42,11 +26,9 @@ const (
 // now. A key pending deletion refuses cryptographic use; when the window
 // ends RunDue destroys it, its material and its aliases. A key already
 // pending deletion answers KMSInvalidStateException, as AWS does.
-func (s *Service) ScheduleKeyDeletion(ctx context.Context, c *Caller, in *ScheduleKeyDeletionInput) (*ScheduleKeyDeletionOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.intRange(in.PendingWindowInDays, "pendingWindowInDays", minPendingWindowDays, maxPendingWindowDays)
-	if err := v.err(); err != nil {
+func (s *Service) ScheduleKeyDeletion(ctx context.Context, c *Caller, in *kmsapi.ScheduleKeyDeletionRequest) (*kmsapi.ScheduleKeyDeletionResponse, error) {
+	// AWS documents 7 to 30 days; the model allows 1 to 365.
+	if err := checkRange(in.PendingWindowInDays, "pendingWindowInDays", minPendingWindowDays, maxPendingWindowDays); err != nil {
 		return nil, err
 	}
 	window := defaultPendingWindowDays
@@ -64,7 +46,7 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, c *Caller, in *Schedu
 	if err != nil {
 		return nil, err
 	}
-	return &ScheduleKeyDeletionOutput{
+	return &kmsapi.ScheduleKeyDeletionResponse{
 		KeyId:               KeyARN(k.Region, k.Account, k.ID),
 		DeletionDate:        epochPtr(k.DeletionDate),
 		KeyState:            k.State,
@@ -76,12 +58,7 @@ func (s *Service) ScheduleKeyDeletion(ctx context.Context, c *Caller, in *Schedu
 // Disabled (PendingImport for an imported key without material), as AWS
 // does. A key that is not pending deletion answers
 // KMSInvalidStateException.
-func (s *Service) CancelKeyDeletion(ctx context.Context, c *Caller, in *KeyIdInput) (*CancelKeyDeletionOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) CancelKeyDeletion(ctx context.Context, c *Caller, in *kmsapi.CancelKeyDeletionRequest) (*kmsapi.CancelKeyDeletionResponse, error) {
 	k, err := s.updateKey(ctx, c, opCancelKeyDeletion, *in.KeyId, refKeyOnly, func(k *store.Key) (bool, error) {
 		if k.State != StatePendingDeletion {
 			return false, errorf(KindInvalidState, "%s is not pending deletion", KeyARN(k.Region, k.Account, k.ID))
@@ -96,5 +73,5 @@ func (s *Service) CancelKeyDeletion(ctx context.Context, c *Caller, in *KeyIdInp
 	if err != nil {
 		return nil, err
 	}
-	return &CancelKeyDeletionOutput{KeyId: KeyARN(k.Region, k.Account, k.ID)}, nil
+	return &kmsapi.CancelKeyDeletionResponse{KeyId: KeyARN(k.Region, k.Account, k.ID)}, nil
 }

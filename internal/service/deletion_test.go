@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 )
@@ -23,19 +24,19 @@ func TestScheduleKeyDeletionValidation(t *testing.T) {
 		{31, "1 validation error detected: Value '31' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 30"},
 	}
 	for _, tt := range tests {
-		_, err := s.ScheduleKeyDeletion(t.Context(), caller(), &ScheduleKeyDeletionInput{KeyId: &md.KeyId, PendingWindowInDays: &tt.days})
+		_, err := callOp(t, s, caller(), "ScheduleKeyDeletion", &kmsapi.ScheduleKeyDeletionRequest{KeyId: &md.KeyId, PendingWindowInDays: &tt.days})
 		if kindOf(err) != KindValidation || err.(*Error).Message != tt.want {
 			t.Errorf("ScheduleKeyDeletion(%d days): got %v, want Validation %q", tt.days, err, tt.want)
 		}
 	}
-	if _, err := s.ScheduleKeyDeletion(t.Context(), caller(), &ScheduleKeyDeletionInput{}); kindOf(err) != KindValidation {
+	if _, err := callOp(t, s, caller(), "ScheduleKeyDeletion", &kmsapi.ScheduleKeyDeletionRequest{}); kindOf(err) != KindValidation {
 		t.Errorf("ScheduleKeyDeletion without KeyId: got %v, want a validation error", err)
 	}
 	missing := "11111111-2222-3333-4444-555555555555"
-	if _, err := s.ScheduleKeyDeletion(t.Context(), caller(), &ScheduleKeyDeletionInput{KeyId: &missing}); kindOf(err) != KindNotFound {
+	if _, err := s.ScheduleKeyDeletion(t.Context(), caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &missing}); kindOf(err) != KindNotFound {
 		t.Errorf("ScheduleKeyDeletion of a missing key: got %v, want NotFound", err)
 	}
-	if _, err := s.CancelKeyDeletion(t.Context(), caller(), &KeyIdInput{KeyId: &missing}); kindOf(err) != KindNotFound {
+	if _, err := s.CancelKeyDeletion(t.Context(), caller(), &kmsapi.CancelKeyDeletionRequest{KeyId: &missing}); kindOf(err) != KindNotFound {
 		t.Errorf("CancelKeyDeletion of a missing key: got %v, want NotFound", err)
 	}
 }
@@ -43,7 +44,7 @@ func TestScheduleKeyDeletionValidation(t *testing.T) {
 func TestScheduleKeyDeletionDefaultWindow(t *testing.T) {
 	s, _, clk := newClocked(t)
 	md := createSymmetric(t, s)
-	out, err := s.ScheduleKeyDeletion(t.Context(), caller(), &ScheduleKeyDeletionInput{KeyId: &md.KeyId})
+	out, err := s.ScheduleKeyDeletion(t.Context(), caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &md.KeyId})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,17 +63,17 @@ func TestDeletionLifecycle(t *testing.T) {
 	id, arn := md.KeyId, md.Arn
 	other := createSymmetric(t, s)
 	for _, a := range []struct{ name, target string }{{"alias/doomed", id}, {"alias/doomed-2", id}, {"alias/stays", other.KeyId}} {
-		if _, err := s.CreateAlias(ctx, caller(), &AliasInput{AliasName: ptr(a.name), TargetKeyId: ptr(a.target)}); err != nil {
+		if _, err := s.CreateAlias(ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: ptr(a.name), TargetKeyId: ptr(a.target)}); err != nil {
 			t.Fatalf("CreateAlias(%s): %v", a.name, err)
 		}
 	}
-	enc, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: ptr("alias/doomed"), Plaintext: []byte("secret")})
+	enc, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: ptr("alias/doomed"), Plaintext: []byte("secret")})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	t0 := clk.advance(time.Hour)
-	out, err := s.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &id, PendingWindowInDays: ptr(7)})
+	out, err := s.ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &id, PendingWindowInDays: ptr(7)})
 	if err != nil {
 		t.Fatalf("ScheduleKeyDeletion: %v", err)
 	}
@@ -80,7 +81,7 @@ func TestDeletionLifecycle(t *testing.T) {
 	if out.KeyId != arn || out.KeyState != StatePendingDeletion || out.PendingWindowInDays != 7 || out.DeletionDate == nil || !out.DeletionDate.Time().Equal(due) {
 		t.Errorf("ScheduleKeyDeletion = %+v; want %s, PendingDeletion, 7, %v", out, arn, due)
 	}
-	desc, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id})
+	desc, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,26 +89,26 @@ func TestDeletionLifecycle(t *testing.T) {
 		t.Errorf("DescribeKey: KeyState %s, DeletionDate %v; want PendingDeletion, %v", desc.KeyMetadata.KeyState, desc.KeyMetadata.DeletionDate, due)
 	}
 	wantMsg := arn + " is pending deletion."
-	if _, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &id, Plaintext: []byte("x")}); kindOf(err) != KindInvalidState || err.(*Error).Message != wantMsg {
+	if _, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &id, Plaintext: []byte("x")}); kindOf(err) != KindInvalidState || err.(*Error).Message != wantMsg {
 		t.Errorf("Encrypt with a key pending deletion: got %v, want InvalidState %q", err, wantMsg)
 	}
-	if _, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob}); kindOf(err) != KindInvalidState || err.(*Error).Message != wantMsg {
+	if _, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob}); kindOf(err) != KindInvalidState || err.(*Error).Message != wantMsg {
 		t.Errorf("Decrypt with a key pending deletion: got %v, want InvalidState %q", err, wantMsg)
 	}
-	if _, err := s.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &id}); kindOf(err) != KindInvalidState || err.(*Error).Message != wantMsg {
+	if _, err := s.ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &id}); kindOf(err) != KindInvalidState || err.(*Error).Message != wantMsg {
 		t.Errorf("ScheduleKeyDeletion of a key pending deletion: got %v, want InvalidState %q", err, wantMsg)
 	}
 
 	// Cancelling returns the key disabled, without a deletion date.
 	// By ARN: like ScheduleKeyDeletion, it takes no alias.
-	if _, err := s.CancelKeyDeletion(ctx, caller(), &KeyIdInput{KeyId: ptr("alias/doomed")}); kindOf(err) != KindNotFound {
+	if _, err := s.CancelKeyDeletion(ctx, caller(), &kmsapi.CancelKeyDeletionRequest{KeyId: ptr("alias/doomed")}); kindOf(err) != KindNotFound {
 		t.Errorf("CancelKeyDeletion by alias: got %v, want NotFound", err)
 	}
-	cout, err := s.CancelKeyDeletion(ctx, caller(), &KeyIdInput{KeyId: &arn})
+	cout, err := s.CancelKeyDeletion(ctx, caller(), &kmsapi.CancelKeyDeletionRequest{KeyId: &arn})
 	if err != nil || cout.KeyId != arn {
 		t.Fatalf("CancelKeyDeletion = %+v, %v; want KeyId %s", cout, err, arn)
 	}
-	desc, err = s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id})
+	desc, err = s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestDeletionLifecycle(t *testing.T) {
 		t.Errorf("after CancelKeyDeletion: KeyState %s, DeletionDate %v; want Disabled, none", desc.KeyMetadata.KeyState, desc.KeyMetadata.DeletionDate)
 	}
 	notPending := arn + " is not pending deletion"
-	if _, err := s.CancelKeyDeletion(ctx, caller(), &KeyIdInput{KeyId: &id}); kindOf(err) != KindInvalidState || err.(*Error).Message != notPending {
+	if _, err := s.CancelKeyDeletion(ctx, caller(), &kmsapi.CancelKeyDeletionRequest{KeyId: &id}); kindOf(err) != KindInvalidState || err.(*Error).Message != notPending {
 		t.Errorf("CancelKeyDeletion of a disabled key: got %v, want InvalidState %q", err, notPending)
 	}
 	// The old window has no effect any more.
@@ -126,7 +127,7 @@ func TestDeletionLifecycle(t *testing.T) {
 
 	// Scheduled again, from a disabled key; nothing happens before the end.
 	t1 := clk.now()
-	if _, err := s.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &id, PendingWindowInDays: ptr(7)}); err != nil {
+	if _, err := s.ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &id, PendingWindowInDays: ptr(7)}); err != nil {
 		t.Fatalf("ScheduleKeyDeletion of a disabled key: %v", err)
 	}
 	ref := store.KeyRef{Account: caller().Account, Region: caller().Region, ID: id}
@@ -150,17 +151,17 @@ func TestDeletionLifecycle(t *testing.T) {
 
 	// Gone: the key, by ID and alias, its aliases and its material.
 	for _, ref := range []string{id, arn, "alias/doomed"} {
-		if _, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &ref}); kindOf(err) != KindNotFound {
+		if _, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &ref}); kindOf(err) != KindNotFound {
 			t.Errorf("DescribeKey(%s) after deletion: got %v, want NotFound", ref, err)
 		}
 	}
-	if _, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob}); err == nil {
+	if _, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob}); err == nil {
 		t.Errorf("Decrypt of a deleted key's ciphertext succeeded")
 	}
-	if _, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: ptr("alias/doomed"), Plaintext: []byte("x")}); kindOf(err) != KindNotFound {
+	if _, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: ptr("alias/doomed"), Plaintext: []byte("x")}); kindOf(err) != KindNotFound {
 		t.Errorf("Encrypt through a deleted key's alias: got %v, want NotFound", err)
 	}
-	aliases, err := s.ListAliases(ctx, caller(), &ListInput{})
+	aliases, err := s.ListAliases(ctx, caller(), &kmsapi.ListAliasesRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +175,11 @@ func TestDeletionLifecycle(t *testing.T) {
 	if _, err := st.KeyMaterials(ctx, ref); err == nil {
 		t.Errorf("KeyMaterials of the deleted key succeeded")
 	}
-	if _, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: ptr("alias/stays"), Plaintext: []byte("x")}); err != nil {
+	if _, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: ptr("alias/stays"), Plaintext: []byte("x")}); err != nil {
 		t.Errorf("Encrypt with the other key: %v", err)
 	}
 	// The alias name is free again.
-	if _, err := s.CreateAlias(ctx, caller(), &AliasInput{AliasName: ptr("alias/doomed"), TargetKeyId: &other.KeyId}); err != nil {
+	if _, err := s.CreateAlias(ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: ptr("alias/doomed"), TargetKeyId: &other.KeyId}); err != nil {
 		t.Errorf("CreateAlias with a deleted key's alias name: %v", err)
 	}
 }
@@ -189,11 +190,11 @@ func TestRunDueRotation(t *testing.T) {
 	ctx := t.Context()
 	s, _, clk := newClocked(t)
 	md := createSymmetric(t, s)
-	old, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("before")})
+	old, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("before")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(89 * 24 * time.Hour)
@@ -207,16 +208,16 @@ func TestRunDueRotation(t *testing.T) {
 	if _, rotated, err := s.RunDue(ctx); err != nil || rotated != 0 {
 		t.Errorf("RunDue again = %d rotated, %v; want 0", rotated, err)
 	}
-	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &md.KeyId})
+	list, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &md.KeyId})
 	if err != nil || len(list.Rotations) != 1 || list.Rotations[0].RotationType != store.RotationAutomatic || !list.Rotations[0].RotationDate.Time().Equal(due) {
 		t.Fatalf("ListKeyRotations = %+v, %v; want one AUTOMATIC rotation dated %v", list, err, due)
 	}
 	checkStatus(t, rotationStatus(t, s, md.KeyId), md.Arn, true, 90, due.AddDate(0, 0, 90))
-	dec, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: old.CiphertextBlob})
+	dec, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: old.CiphertextBlob})
 	if err != nil || !bytes.Equal(dec.Plaintext, []byte("before")) {
 		t.Errorf("Decrypt of a ciphertext from before the rotation = %v; want the plaintext", err)
 	}
-	enc, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("after")})
+	enc, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("after")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +226,7 @@ func TestRunDueRotation(t *testing.T) {
 	}
 
 	// A disabled key is not rotated; a key pending deletion neither.
-	if _, err := s.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId}); err != nil {
+	if _, err := s.DisableKey(ctx, caller(), &kmsapi.DisableKeyRequest{KeyId: &md.KeyId}); err != nil {
 		t.Fatal(err)
 	}
 	clk.advance(100 * 24 * time.Hour)
@@ -263,9 +264,9 @@ func TestRunDueAcrossNodes(t *testing.T) {
 	for i := range keys {
 		md := createSymmetric(t, nodes[0])
 		if i%2 == 0 {
-			_, err = nodes[0].ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &md.KeyId, PendingWindowInDays: ptr(7)})
+			_, err = nodes[0].ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &md.KeyId, PendingWindowInDays: ptr(7)})
 		} else {
-			_, err = nodes[0].EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)})
+			_, err = nodes[0].EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)})
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -290,7 +291,7 @@ func TestRunDueAcrossNodes(t *testing.T) {
 	if deleted != keys/2 || rotated != keys/2 {
 		t.Errorf("RunDue on %d nodes at once: %d deleted, %d rotated; want %d, %d", n, deleted, rotated, keys/2, keys/2)
 	}
-	list, err := nodes[1].ListKeys(ctx, caller(), &ListInput{})
+	list, err := nodes[1].ListKeys(ctx, caller(), &kmsapi.ListKeysRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +299,7 @@ func TestRunDueAcrossNodes(t *testing.T) {
 		t.Fatalf("ListKeys after the deletions: %d keys, want %d", len(list.Keys), keys/2)
 	}
 	for _, k := range list.Keys {
-		rot, err := nodes[2].ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &k.KeyId})
+		rot, err := nodes[2].ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &k.KeyId})
 		if err != nil || len(rot.Rotations) != 1 {
 			t.Errorf("ListKeyRotations(%s) = %+v, %v; want exactly one rotation", k.KeyId, rot, err)
 		}
@@ -353,27 +354,27 @@ func TestDeletionForgetsMaterial(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := createSymmetric(t, a)
-	if _, err := a.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId}); err != nil {
+	if _, err := a.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &md.KeyId}); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range svcs {
-		if _, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")}); err != nil {
+		if _, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("x")}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")}); err != nil {
+	if _, err := b.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("x")}); err != nil {
 		t.Fatal(err) // cached again on b
 	}
-	if _, err := a.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &md.KeyId, PendingWindowInDays: ptr(7)}); err != nil {
+	if _, err := a.ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &md.KeyId, PendingWindowInDays: ptr(7)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")}); kindOf(err) != KindInvalidState {
+	if _, err := b.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("x")}); kindOf(err) != KindInvalidState {
 		t.Fatalf("Encrypt on node b with a key pending deletion: got %v, want InvalidState", err)
 	}
 	if len(krs[1].forgotten) != 0 {
@@ -387,7 +388,7 @@ func TestDeletionForgetsMaterial(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, s := range svcs {
-		if _, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")}); kindOf(err) != KindNotFound {
+		if _, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("x")}); kindOf(err) != KindNotFound {
 			t.Errorf("Encrypt on node %d after deletion: got %v, want NotFound", i, err)
 		}
 		versions := map[uint32]bool{}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 )
@@ -17,7 +18,7 @@ import (
 // material that expires at validTo; it returns the key ID.
 func importExpiring(t *testing.T, s *Service, material []byte, validTo time.Time) string {
 	t.Helper()
-	ck, err := s.CreateKey(t.Context(), caller(), &CreateKeyInput{Origin: ptr(OriginExternal)})
+	ck, err := s.CreateKey(t.Context(), caller(), &kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,12 +29,12 @@ func importExpiring(t *testing.T, s *Service, material []byte, validTo time.Time
 
 func reimport(t *testing.T, s *Service, id string, material []byte, validTo time.Time) {
 	t.Helper()
-	p, err := s.GetParametersForImport(t.Context(), caller(), &GetParametersForImportInput{KeyId: &id, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
+	p, err := s.GetParametersForImport(t.Context(), caller(), &kmsapi.GetParametersForImportRequest{KeyId: &id, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := Epoch(validTo)
-	if _, err := s.ImportKeyMaterial(t.Context(), caller(), &ImportKeyMaterialInput{KeyId: &id, ImportToken: p.ImportToken,
+	e := kmsapi.Epoch(validTo)
+	if _, err := s.ImportKeyMaterial(t.Context(), caller(), &kmsapi.ImportKeyMaterialRequest{KeyId: &id, ImportToken: p.ImportToken,
 		EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, material), ValidTo: &e}); err != nil {
 		t.Fatalf("ImportKeyMaterial: %v", err)
 	}
@@ -49,7 +50,7 @@ func TestImportedMaterialExpires(t *testing.T) {
 	material := make([]byte, 32)
 	rand.Read(material)
 	id := importExpiring(t, s, material, now.Add(10*24*time.Hour))
-	enc, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &id, Plaintext: []byte("expires")})
+	enc, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &id, Plaintext: []byte("expires")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func TestImportedMaterialExpires(t *testing.T) {
 	if w, err := s.RunDueWork(ctx); err != nil || w.Expired != 0 {
 		t.Errorf("RunDueWork again = %+v, %v; want nothing", w, err)
 	}
-	d, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id})
+	d, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,14 +77,14 @@ func TestImportedMaterialExpires(t *testing.T) {
 	if err != nil || len(ms) != 1 || ms[0].Imported() {
 		t.Errorf("materials after expiry: %d, %v; want the one record, without its bytes", len(ms), err)
 	}
-	if _, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob}); KindOf(err) != KindInvalidState {
+	if _, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob}); KindOf(err) != KindInvalidState {
 		t.Errorf("Decrypt after expiry: %v, want KMSInvalidStateException", err)
 	}
 
 	// The same material, imported again, decrypts the old ciphertext; a
 	// re-import before expiry with a later ValidTo moves the expiry.
 	reimport(t, s, id, material, now.Add(24*time.Hour))
-	dec, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob})
+	dec, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob})
 	if err != nil || !bytes.Equal(dec.Plaintext, []byte("expires")) {
 		t.Fatalf("Decrypt after re-import: %q, %v", dec.Plaintext, err)
 	}
@@ -100,20 +101,20 @@ func TestImportedMaterialExpires(t *testing.T) {
 	// A key pending deletion loses expired material and stays pending
 	// deletion; cancelling returns it to PendingImport.
 	id2 := importExpiring(t, s, material, now.Add(24*time.Hour))
-	if _, err := s.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &id2, PendingWindowInDays: ptr(7)}); err != nil {
+	if _, err := s.ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &id2, PendingWindowInDays: ptr(7)}); err != nil {
 		t.Fatal(err)
 	}
 	*now = now.Add(24 * time.Hour)
 	if w, err := s.RunDueWork(ctx); err != nil || w.Expired != 1 || w.Deleted != 0 {
 		t.Fatalf("RunDueWork with a key pending deletion = %+v, %v; want 1 expired", w, err)
 	}
-	if d, _ := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id2}); d.KeyMetadata.KeyState != StatePendingDeletion {
+	if d, _ := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id2}); d.KeyMetadata.KeyState != StatePendingDeletion {
 		t.Errorf("state after expiry while pending deletion: %s", d.KeyMetadata.KeyState)
 	}
-	if _, err := s.CancelKeyDeletion(ctx, caller(), &KeyIdInput{KeyId: &id2}); err != nil {
+	if _, err := s.CancelKeyDeletion(ctx, caller(), &kmsapi.CancelKeyDeletionRequest{KeyId: &id2}); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id2}); d.KeyMetadata.KeyState != StatePendingImport {
+	if d, _ := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id2}); d.KeyMetadata.KeyState != StatePendingImport {
 		t.Errorf("state after cancelling: %s, want PendingImport", d.KeyMetadata.KeyState)
 	}
 }
@@ -177,7 +178,7 @@ func TestRunDueBacklog(t *testing.T) {
 	n := dueBatch*2 + 7
 	for range n {
 		md := createSymmetric(t, s)
-		if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
+		if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
 			t.Fatal(err)
 		}
 	}

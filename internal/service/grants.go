@@ -10,8 +10,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -21,105 +23,6 @@ const (
 	maxGrantConstraintPairs = 8
 	maxGrantContextValue    = 384
 )
-
-// GrantOperations lists every GrantOperation.
-var GrantOperations = []string{"Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
-	"Sign", "Verify", "GetPublicKey", "CreateGrant", "RetireGrant", "DescribeKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
-	"GenerateMac", "VerifyMac", "DeriveSharedSecret", "Encapsulate", "Decapsulate"}
-
-// GrantConstraints is the wire shape of grant constraints.
-type GrantConstraints struct {
-	EncryptionContextEquals map[string]string `json:"EncryptionContextEquals,omitempty"`
-	EncryptionContextSubset map[string]string `json:"EncryptionContextSubset,omitempty"`
-	SourceArn               *string           `json:"SourceArn,omitempty"`
-}
-
-// CreateGrantInput is CreateGrant's request.
-type CreateGrantInput struct {
-	KeyId                    *string           `json:"KeyId"`
-	GranteePrincipal         *string           `json:"GranteePrincipal"`
-	GranteeServicePrincipal  *string           `json:"GranteeServicePrincipal"`
-	RetiringPrincipal        *string           `json:"RetiringPrincipal"`
-	RetiringServicePrincipal *string           `json:"RetiringServicePrincipal"`
-	Operations               []string          `json:"Operations"`
-	Constraints              *GrantConstraints `json:"Constraints"`
-	GrantTokens              []string          `json:"GrantTokens"`
-	Name                     *string           `json:"Name"`
-	DryRun                   bool              `json:"DryRun"`
-}
-
-// CreateGrantOutput is CreateGrant's response.
-type CreateGrantOutput struct {
-	GrantId    string `json:"GrantId"`
-	GrantToken string `json:"GrantToken"`
-}
-
-// ListGrantsInput is ListGrants' request.
-type ListGrantsInput struct {
-	KeyId                   *string `json:"KeyId"`
-	GrantId                 *string `json:"GrantId"`
-	GranteePrincipal        *string `json:"GranteePrincipal"`
-	GranteeServicePrincipal *string `json:"GranteeServicePrincipal"`
-	Limit                   *int    `json:"Limit"`
-	Marker                  *string `json:"Marker"`
-}
-
-// ListRetirableGrantsInput is ListRetirableGrants' request.
-type ListRetirableGrantsInput struct {
-	RetiringPrincipal        *string `json:"RetiringPrincipal"`
-	RetiringServicePrincipal *string `json:"RetiringServicePrincipal"`
-	Limit                    *int    `json:"Limit"`
-	Marker                   *string `json:"Marker"`
-}
-
-// GrantListEntry describes one grant.
-type GrantListEntry struct {
-	KeyId             string            `json:"KeyId"`
-	GrantId           string            `json:"GrantId"`
-	Name              string            `json:"Name,omitempty"`
-	CreationDate      Epoch             `json:"CreationDate"`
-	GranteePrincipal  string            `json:"GranteePrincipal"`
-	RetiringPrincipal string            `json:"RetiringPrincipal,omitempty"`
-	IssuingAccount    string            `json:"IssuingAccount"`
-	Operations        []string          `json:"Operations"`
-	Constraints       *GrantConstraints `json:"Constraints,omitempty"`
-}
-
-// ListGrantsOutput is the response of ListGrants and ListRetirableGrants.
-type ListGrantsOutput struct {
-	Grants     []GrantListEntry `json:"Grants"`
-	NextMarker string           `json:"NextMarker,omitempty"`
-	Truncated  bool             `json:"Truncated"`
-}
-
-// RetireGrantInput is RetireGrant's request.
-type RetireGrantInput struct {
-	GrantToken *string `json:"GrantToken"`
-	KeyId      *string `json:"KeyId"`
-	GrantId    *string `json:"GrantId"`
-	DryRun     bool    `json:"DryRun"`
-}
-
-// RevokeGrantInput is RevokeGrant's request.
-type RevokeGrantInput struct {
-	KeyId   *string `json:"KeyId"`
-	GrantId *string `json:"GrantId"`
-	DryRun  bool    `json:"DryRun"`
-}
-
-// principalOK is the model's pattern for principals: ^[\w+=,.@:/-]+$.
-func principalOK(r rune) bool {
-	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || strings.ContainsRune("_+=,.@:/-", r)
-}
-
-func principalField(v *validation, s *string, field string) {
-	v.str(s, field, 1, 256)
-	v.pattern(s, field, `^[\w+=,.@:/-]+$`, principalOK)
-}
-
-func grantIDField(v *validation, s *string) {
-	v.str(s, "grantId", 1, 128)
-}
 
 // validPrincipalARN reports whether p names an IAM or STS principal that a
 // grant can name: an account root, user, role or assumed-role session.
@@ -173,42 +76,40 @@ func grantOpsFor(k *store.Key, ops []string) error {
 	return nil
 }
 
-func constraintFields(v *validation, c *GrantConstraints) {
+// checkConstraints applies AWS's limits on grant constraints, which the
+// model does not state (reference/kms-api.md section 7): at most 8 pairs
+// in each map, values of at most 384 characters.
+func checkConstraints(c *kmsapi.GrantConstraints) error {
 	if c == nil {
-		return
+		return nil
 	}
+	var msgs []string
 	for _, m := range []struct {
 		name string
 		ctx  map[string]string
 	}{{"constraints.encryptionContextEquals", c.EncryptionContextEquals}, {"constraints.encryptionContextSubset", c.EncryptionContextSubset}} {
 		if len(m.ctx) > maxGrantConstraintPairs {
-			v.msgs = append(v.msgs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", m.name, maxGrantConstraintPairs))
+			msgs = append(msgs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", m.name, maxGrantConstraintPairs))
 		}
 		for _, val := range m.ctx {
-			if len([]rune(val)) > maxGrantContextValue {
-				v.msgs = append(v.msgs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map value must have length less than or equal to %d", m.name, maxGrantContextValue))
+			if utf8.RuneCountInString(val) > maxGrantContextValue {
+				msgs = append(msgs, fmt.Sprintf("Value at '%s' failed to satisfy constraint: Map value must have length less than or equal to %d", m.name, maxGrantContextValue))
 				break
 			}
 		}
 	}
+	switch len(msgs) {
+	case 0:
+		return nil
+	case 1:
+		return &Error{Kind: KindValidation, Message: oneValidationError + msgs[0]}
+	}
+	return &Error{Kind: KindValidation, Message: fmt.Sprintf("%d validation errors detected: %s", len(msgs), strings.Join(msgs, "; "))}
 }
 
 // CreateGrant adds a grant to a key and returns its ID and a grant token.
-func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInput) (*CreateGrantOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	principalField(&v, in.GranteePrincipal, "granteePrincipal")
-	principalField(&v, in.RetiringPrincipal, "retiringPrincipal")
-	if v.required(in.Operations != nil, "operations") {
-		for i := range in.Operations {
-			v.enum(&in.Operations[i], fmt.Sprintf("operations.%d.member", i+1), GrantOperations)
-		}
-	}
-	v.str(in.Name, "name", 1, 256)
-	v.pattern(in.Name, "name", aliasPattern, aliasNameOK)
-	constraintFields(&v, in.Constraints)
-	grantTokensField(&v, in.GrantTokens)
-	if err := v.err(); err != nil {
+func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *kmsapi.CreateGrantRequest) (*kmsapi.CreateGrantResponse, error) {
+	if err := checkConstraints(in.Constraints); err != nil {
 		return nil, err
 	}
 	if in.GranteeServicePrincipal != nil || in.RetiringServicePrincipal != nil || in.Constraints != nil && in.Constraints.SourceArn != nil {
@@ -217,7 +118,7 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 		return nil, errorf(KindUnsupportedOperation, "Service principals are not supported by this KMS.")
 	}
 	if in.GranteePrincipal == nil {
-		return nil, errorf(KindValidation, "1 validation error detected: Value null at 'granteePrincipal' failed to satisfy constraint: Member must not be null")
+		return nil, errNull("granteePrincipal") // optional in the model for service principals
 	}
 	if len(in.Operations) == 0 {
 		return nil, errorf(KindValidation, "1 validation error detected: Value '[]' at 'operations' failed to satisfy constraint: Member must have length greater than or equal to 1")
@@ -277,7 +178,7 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 			if err != nil {
 				return nil, s.internal(ctx, "CreateGrant", err)
 			}
-			return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
+			return &kmsapi.CreateGrantResponse{GrantId: g.ID, GrantToken: tok}, nil
 		}
 	}
 	id, err := s.keyring.Random(32)
@@ -310,7 +211,7 @@ func (s *Service) CreateGrant(ctx context.Context, c *Caller, in *CreateGrantInp
 	if err != nil {
 		return nil, s.internal(ctx, "CreateGrant", err)
 	}
-	return &CreateGrantOutput{GrantId: g.ID, GrantToken: tok}, nil
+	return &kmsapi.CreateGrantResponse{GrantId: g.ID, GrantToken: tok}, nil
 }
 
 // grantPrincipalID returns the unique ID that a grant binds a grantee or
@@ -460,14 +361,8 @@ func (s *Service) parseGrantToken(tok string) (tokenGrant, error) {
 }
 
 // ListGrants lists a key's grants.
-func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput) (*ListGrantsOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	grantIDField(&v, in.GrantId)
-	principalField(&v, in.GranteePrincipal, "granteePrincipal")
-	limitField(&v, in.Limit, 100)
-	markerField(&v, in.Marker)
-	if err := v.err(); err != nil {
+func (s *Service) ListGrants(ctx context.Context, c *Caller, in *kmsapi.ListGrantsRequest) (*kmsapi.ListGrantsResponse, error) {
+	if err := checkLimit(in.Limit, 100); err != nil {
 		return nil, err
 	}
 	if in.GranteeServicePrincipal != nil {
@@ -523,7 +418,7 @@ func (s *Service) ListGrants(ctx context.Context, c *Caller, in *ListGrantsInput
 	if in.Limit != nil {
 		limit = *in.Limit
 	}
-	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	out := &kmsapi.ListGrantsResponse{Grants: []kmsapi.GrantListEntry{}}
 	end := min(start+limit, len(gs))
 	for i := start; i < end; i++ {
 		e, err := shown.entry(ctx, &gs[i])
@@ -569,28 +464,28 @@ func (gs *grantShower) show(ctx context.Context, arn, id string) (string, error)
 	return v, nil
 }
 
-func (gs *grantShower) entry(ctx context.Context, g *store.Grant) (GrantListEntry, error) {
+func (gs *grantShower) entry(ctx context.Context, g *store.Grant) (kmsapi.GrantListEntry, error) {
 	grantee, err := gs.show(ctx, g.GranteePrincipal, g.GranteeID)
 	if err != nil {
-		return GrantListEntry{}, err
+		return kmsapi.GrantListEntry{}, err
 	}
 	retiring, err := gs.show(ctx, g.RetiringPrincipal, g.RetiringID)
 	if err != nil {
-		return GrantListEntry{}, err
+		return kmsapi.GrantListEntry{}, err
 	}
 	return grantEntry(g, grantee, retiring), nil
 }
 
 // grantEntry describes g with its grantee and retiring principal shown as
 // given.
-func grantEntry(g *store.Grant, grantee, retiring string) GrantListEntry {
-	e := GrantListEntry{
-		KeyId: KeyARN(g.Region, g.Account, g.KeyID), GrantId: g.ID, Name: g.Name, CreationDate: Epoch(g.CreatedAt),
+func grantEntry(g *store.Grant, grantee, retiring string) kmsapi.GrantListEntry {
+	e := kmsapi.GrantListEntry{
+		KeyId: KeyARN(g.Region, g.Account, g.KeyID), GrantId: g.ID, Name: g.Name, CreationDate: kmsapi.Epoch(g.CreatedAt),
 		GranteePrincipal: grantee, RetiringPrincipal: retiring, IssuingAccount: g.IssuingAccount,
 		Operations: g.Operations,
 	}
 	if g.Constraints.EncryptionContextEquals != nil || g.Constraints.EncryptionContextSubset != nil {
-		e.Constraints = &GrantConstraints{
+		e.Constraints = &kmsapi.GrantConstraints{
 			EncryptionContextEquals: g.Constraints.EncryptionContextEquals,
 			EncryptionContextSubset: g.Constraints.EncryptionContextSubset,
 		}
@@ -600,19 +495,15 @@ func grantEntry(g *store.Grant, grantee, retiring string) GrantListEntry {
 
 // ListRetirableGrants lists the grants, of keys in any account, that a
 // principal may retire.
-func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *ListRetirableGrantsInput) (*ListGrantsOutput, error) {
-	var v validation
-	principalField(&v, in.RetiringPrincipal, "retiringPrincipal")
-	limitField(&v, in.Limit, 100)
-	markerField(&v, in.Marker)
-	if err := v.err(); err != nil {
+func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *kmsapi.ListRetirableGrantsRequest) (*kmsapi.ListGrantsResponse, error) {
+	if err := checkLimit(in.Limit, 100); err != nil {
 		return nil, err
 	}
 	if in.RetiringServicePrincipal != nil {
 		return nil, errorf(KindUnsupportedOperation, "Service principals are not supported by this KMS.")
 	}
 	if in.RetiringPrincipal == nil {
-		return nil, errorf(KindValidation, "1 validation error detected: Value null at 'retiringPrincipal' failed to satisfy constraint: Member must not be null")
+		return nil, errNull("retiringPrincipal") // optional in the model for service principals
 	}
 	if !validPrincipalARN(*in.RetiringPrincipal) {
 		return nil, errorf(KindInvalidArn, "Invalid arn %s", *in.RetiringPrincipal)
@@ -633,7 +524,7 @@ func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *ListRe
 	if in.Limit != nil {
 		limit = *in.Limit
 	}
-	out := &ListGrantsOutput{Grants: []GrantListEntry{}}
+	out := &kmsapi.ListGrantsResponse{Grants: []kmsapi.GrantListEntry{}}
 	// The grants of the principal the ARN names now: those bound to its
 	// unique ID (none when it names no principal; grants made for a
 	// principal of the same ARN that was deleted list under its ID).
@@ -672,14 +563,7 @@ func (s *Service) ListRetirableGrants(ctx context.Context, c *Caller, in *ListRe
 
 // RetireGrant deletes a grant on behalf of its retiring principal, its
 // grantee (if the grant allows RetireGrant) or its issuing account.
-func (s *Service) RetireGrant(ctx context.Context, c *Caller, in *RetireGrantInput) (*Empty, error) {
-	var v validation
-	v.str(in.GrantToken, "grantToken", 1, 8192)
-	v.str(in.KeyId, "keyId", 1, 2048)
-	grantIDField(&v, in.GrantId)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) RetireGrant(ctx context.Context, c *Caller, in *kmsapi.RetireGrantRequest) (*kmsapi.Empty, error) {
 	var ref store.KeyRef
 	var grantID string
 	switch {
@@ -741,21 +625,13 @@ func (s *Service) mayRetire(ctx context.Context, c *Caller, g *store.Grant) bool
 		return true
 	}
 	if g.IssuingAccount == iam.RootARN(c.Account) {
-		return c.ARN == g.IssuingAccount || s.identityAllows(ctx, c, "kms:RetireGrant", KeyARN(g.Region, g.Account, g.KeyID))
+		return c.ARN == g.IssuingAccount || s.identityAllows(ctx, c, "RetireGrant", KeyARN(g.Region, g.Account, g.KeyID))
 	}
 	return false
 }
 
 // RevokeGrant deletes a grant; it takes kms:RevokeGrant on the key.
-func (s *Service) RevokeGrant(ctx context.Context, c *Caller, in *RevokeGrantInput) (*Empty, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.GrantId != nil, "grantId") {
-		grantIDField(&v, in.GrantId)
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) RevokeGrant(ctx context.Context, c *Caller, in *kmsapi.RevokeGrantRequest) (*kmsapi.Empty, error) {
 	k, err := s.loadKey(ctx, c, "RevokeGrant", *in.KeyId, refKeyOnly)
 	if err != nil {
 		return nil, err
@@ -773,7 +649,7 @@ func (s *Service) RevokeGrant(ctx context.Context, c *Caller, in *RevokeGrantInp
 	return s.deleteGrant(ctx, k.Ref(), *in.GrantId, "RevokeGrant")
 }
 
-func (s *Service) deleteGrant(ctx context.Context, ref store.KeyRef, id, op string) (*Empty, error) {
+func (s *Service) deleteGrant(ctx context.Context, ref store.KeyRef, id, op string) (*kmsapi.Empty, error) {
 	switch err := s.store.DeleteGrant(ctx, ref, id); {
 	case errors.Is(err, store.ErrNotFound):
 		return nil, errorf(KindInvalidGrantID, "Grant ID %s is not valid.", id)
@@ -781,7 +657,7 @@ func (s *Service) deleteGrant(ctx context.Context, ref store.KeyRef, id, op stri
 		return nil, s.internal(ctx, op, err)
 	}
 	s.cache.take(ref)
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // grantRequest describes a CreateGrant request for the kms:Grant* policy

@@ -52,7 +52,7 @@ func (a IAMPolicies) MayAssume(doc string, bound store.Principals, roleARN strin
 	}
 	trust := p.Bind(bound)
 	id := a.s.ids.get(caller)
-	req := policy.Request{Principal: &id.p, Action: "sts:AssumeRole", Resource: roleARN}
+	req := policy.Request{Principal: &id.p, Action: Lookup(APISTS, "AssumeRole").Actions[0].Name, Resource: roleARN}
 	return policy.Authorize(&policy.AuthzInput{Request: &req, KeyPolicy: trust, KeyAccount: accountOfARN(roleARN), Identity: id.policies}).Allowed, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -20,51 +21,6 @@ const (
 const (
 	ExpirationExpires       = "KEY_MATERIAL_EXPIRES"
 	ExpirationDoesNotExpire = "KEY_MATERIAL_DOES_NOT_EXPIRE"
-)
-
-// Enumerations of the import operations.
-var (
-	WrappingKeySpecs   = []string{"RSA_2048", "RSA_3072", "RSA_4096", "SM2"}
-	WrappingAlgorithms = []string{"RSAES_PKCS1_V1_5", "RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256", "RSA_AES_KEY_WRAP_SHA_1", "RSA_AES_KEY_WRAP_SHA_256", "SM2PKE"}
-	ExpirationModels   = []string{ExpirationExpires, ExpirationDoesNotExpire}
-	ImportTypes        = []string{"NEW_KEY_MATERIAL", "EXISTING_KEY_MATERIAL"}
-)
-
-// Input and output shapes of the import operations.
-type (
-	GetParametersForImportInput struct {
-		KeyId             *string `json:"KeyId"`
-		WrappingAlgorithm *string `json:"WrappingAlgorithm"`
-		WrappingKeySpec   *string `json:"WrappingKeySpec"`
-	}
-	GetParametersForImportOutput struct {
-		ImportToken       []byte `json:"ImportToken"`
-		KeyId             string `json:"KeyId"`
-		ParametersValidTo Epoch  `json:"ParametersValidTo"`
-		PublicKey         []byte `json:"PublicKey"`
-	}
-	ImportKeyMaterialInput struct {
-		EncryptedKeyMaterial   []byte  `json:"EncryptedKeyMaterial"`
-		ExpirationModel        *string `json:"ExpirationModel"`
-		ImportToken            []byte  `json:"ImportToken"`
-		ImportType             *string `json:"ImportType"`
-		KeyId                  *string `json:"KeyId"`
-		KeyMaterialDescription *string `json:"KeyMaterialDescription"`
-		KeyMaterialId          *string `json:"KeyMaterialId"`
-		ValidTo                *Epoch  `json:"ValidTo"`
-	}
-	ImportKeyMaterialOutput struct {
-		KeyId         string `json:"KeyId"`
-		KeyMaterialId string `json:"KeyMaterialId,omitempty"`
-	}
-	DeleteImportedKeyMaterialInput struct {
-		KeyId         *string `json:"KeyId"`
-		KeyMaterialId *string `json:"KeyMaterialId"`
-	}
-	DeleteImportedKeyMaterialOutput struct {
-		KeyId         string `json:"KeyId"`
-		KeyMaterialId string `json:"KeyMaterialId,omitempty"`
-	}
 )
 
 // importKey checks that a key can take imported material (kms-api.md 8.1
@@ -107,16 +63,7 @@ func wrappingAllowed(k *store.Key, wrappingSpec, alg string) error {
 // import token, both valid for 24 hours by the service clock, for
 // importing material into an EXTERNAL key. The token holds the wrapping
 // private key, sealed by the keyring, so nothing is stored.
-func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *GetParametersForImportInput) (*GetParametersForImportOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.required(in.WrappingAlgorithm != nil, "wrappingAlgorithm")
-	v.enum(in.WrappingAlgorithm, "wrappingAlgorithm", WrappingAlgorithms)
-	v.required(in.WrappingKeySpec != nil, "wrappingKeySpec")
-	v.enum(in.WrappingKeySpec, "wrappingKeySpec", WrappingKeySpecs)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *kmsapi.GetParametersForImportRequest) (*kmsapi.GetParametersForImportResponse, error) {
 	k, err := s.loadKey(ctx, c, "GetParametersForImport", *in.KeyId, refKeyOnly)
 	if err != nil {
 		return nil, err
@@ -145,10 +92,10 @@ func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *Get
 	if err != nil {
 		return nil, s.internal(ctx, "GetParametersForImport", err)
 	}
-	return &GetParametersForImportOutput{
+	return &kmsapi.GetParametersForImportResponse{
 		ImportToken:       token,
 		KeyId:             KeyARN(k.Region, k.Account, k.ID),
-		ParametersValidTo: Epoch(expires.Truncate(time.Second)),
+		ParametersValidTo: kmsapi.Epoch(expires.Truncate(time.Second)),
 		PublicKey:         pub,
 	}, nil
 }
@@ -169,22 +116,7 @@ func (s *Service) GetParametersForImport(ctx context.Context, c *Caller, in *Get
 //     expiration (and description, when one is given), revives it after
 //     a deletion or expiry, and once every material the key is bound to
 //     is back, the key is Enabled again.
-func (s *Service) ImportKeyMaterial(ctx context.Context, c *Caller, in *ImportKeyMaterialInput) (*ImportKeyMaterialOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if v.required(in.ImportToken != nil, "importToken") {
-		v.blob(in.ImportToken, true, "importToken", 1, 6144)
-	}
-	if v.required(in.EncryptedKeyMaterial != nil, "encryptedKeyMaterial") {
-		v.blob(in.EncryptedKeyMaterial, true, "encryptedKeyMaterial", 1, 6144)
-	}
-	v.enum(in.ExpirationModel, "expirationModel", ExpirationModels)
-	v.enum(in.ImportType, "importType", ImportTypes)
-	v.str(in.KeyMaterialDescription, "keyMaterialDescription", 0, 256)
-	v.str(in.KeyMaterialId, "keyMaterialId", 64, 64)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) ImportKeyMaterial(ctx context.Context, c *Caller, in *kmsapi.ImportKeyMaterialRequest) (*kmsapi.ImportKeyMaterialResponse, error) {
 	if deref(in.ImportType) == importNew && in.KeyMaterialId != nil {
 		return nil, errorf(KindValidation, "A KeyMaterialId cannot be specified when the ImportType is NEW_KEY_MATERIAL.")
 	}
@@ -310,7 +242,7 @@ func (s *Service) ImportKeyMaterial(ctx context.Context, c *Caller, in *ImportKe
 			return nil, s.internal(ctx, "ImportKeyMaterial", err)
 		}
 		s.cache.updated(nk, after)
-		out := &ImportKeyMaterialOutput{KeyId: arn}
+		out := &kmsapi.ImportKeyMaterialResponse{KeyId: arn}
 		if k.KeySpec == SpecSymmetricDefault {
 			out.KeyMaterialId = id
 		}
@@ -434,13 +366,7 @@ func importSizeHint(spec string) string {
 // so); material pending rotation is removed altogether and the key is
 // unchanged, as AWS does. Deleting material already deleted changes
 // nothing.
-func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, c *Caller, in *DeleteImportedKeyMaterialInput) (*DeleteImportedKeyMaterialOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.str(in.KeyMaterialId, "keyMaterialId", 64, 64)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, c *Caller, in *kmsapi.DeleteImportedKeyMaterialRequest) (*kmsapi.DeleteImportedKeyMaterialResponse, error) {
 	for attempt := 0; ; attempt++ {
 		k, err := s.loadKey(ctx, c, "DeleteImportedKeyMaterial", *in.KeyId, refKeyOnly)
 		if err != nil {
@@ -467,7 +393,7 @@ func (s *Service) DeleteImportedKeyMaterial(ctx context.Context, c *Caller, in *
 				m = &ms[i]
 			}
 		}
-		out := &DeleteImportedKeyMaterialOutput{KeyId: arn}
+		out := &kmsapi.DeleteImportedKeyMaterialResponse{KeyId: arn}
 		if m == nil {
 			if in.KeyMaterialId != nil {
 				return nil, errorf(KindNotFound, "Key material %s does not exist for %s.", *in.KeyMaterialId, arn)

@@ -12,6 +12,8 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"testing"
+
+	"github.com/trentkms/trent/internal/kmsapi"
 )
 
 // kwpWrapForTest is RFC 5649 AES key wrap with padding, written apart
@@ -59,19 +61,19 @@ func keyWrapForImport(t *testing.T, spki, material []byte) []byte {
 func importAsym(t *testing.T, s *Service, spec, usage string, p8 []byte) string {
 	t.Helper()
 	ctx := t.Context()
-	ck, err := s.CreateKey(ctx, caller(), &CreateKeyInput{Origin: ptr(OriginExternal), KeySpec: &spec, KeyUsage: &usage})
+	ck, err := s.CreateKey(ctx, caller(), &kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal), KeySpec: &spec, KeyUsage: &usage})
 	if err != nil {
 		t.Fatalf("CreateKey %s %s EXTERNAL: %v", spec, usage, err)
 	}
 	id := ck.KeyMetadata.KeyId
-	if _, err := s.GetPublicKey(ctx, caller(), &KeyIdInput{KeyId: &id}); KindOf(err) != KindInvalidState {
+	if _, err := s.GetPublicKey(ctx, caller(), &kmsapi.GetPublicKeyRequest{KeyId: &id}); KindOf(err) != KindInvalidState {
 		t.Errorf("GetPublicKey pending import: %v, want KMSInvalidState", err)
 	}
-	p, err := s.GetParametersForImport(ctx, caller(), &GetParametersForImportInput{KeyId: &id, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSA_AES_KEY_WRAP_SHA_256")})
+	p, err := s.GetParametersForImport(ctx, caller(), &kmsapi.GetParametersForImportRequest{KeyId: &id, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSA_AES_KEY_WRAP_SHA_256")})
 	if err != nil {
 		t.Fatalf("GetParametersForImport: %v", err)
 	}
-	out, err := s.ImportKeyMaterial(ctx, caller(), &ImportKeyMaterialInput{KeyId: &id, ImportToken: p.ImportToken,
+	out, err := s.ImportKeyMaterial(ctx, caller(), &kmsapi.ImportKeyMaterialRequest{KeyId: &id, ImportToken: p.ImportToken,
 		EncryptedKeyMaterial: keyWrapForImport(t, p.PublicKey, p8), ExpirationModel: ptr(ExpirationDoesNotExpire)})
 	if err != nil {
 		t.Fatalf("ImportKeyMaterial %s: %v", spec, err)
@@ -93,14 +95,14 @@ func TestImportAsymmetric(t *testing.T) {
 		priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		p8, _ := x509.MarshalPKCS8PrivateKey(priv)
 		id := importAsym(t, s, "ECC_NIST_P256", UsageSignVerify, p8)
-		pk, err := s.GetPublicKey(ctx, caller(), &KeyIdInput{KeyId: &id})
+		pk, err := s.GetPublicKey(ctx, caller(), &kmsapi.GetPublicKeyRequest{KeyId: &id})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want, _ := x509.MarshalPKIXPublicKey(&priv.PublicKey); !bytes.Equal(pk.PublicKey, want) {
 			t.Errorf("GetPublicKey is not the imported key's public key")
 		}
-		sig, err := s.Sign(ctx, caller(), &SignInput{KeyId: &id, Message: msg, SigningAlgorithm: ptr("ECDSA_SHA_256")})
+		sig, err := s.Sign(ctx, caller(), &kmsapi.SignRequest{KeyId: &id, Message: msg, SigningAlgorithm: ptr("ECDSA_SHA_256")})
 		if err != nil {
 			t.Fatalf("Sign: %v", err)
 		}
@@ -114,7 +116,7 @@ func TestImportAsymmetric(t *testing.T) {
 		p8, _ := x509.MarshalPKCS8PrivateKey(priv)
 		id := importAsym(t, s, "RSA_2048", UsageEncryptDecrypt, p8)
 		ct, _ := rsa.EncryptOAEP(sha256.New(), rand.Reader, &priv.PublicKey, msg, nil)
-		dec, err := s.Decrypt(ctx, caller(), &DecryptInput{KeyId: &id, CiphertextBlob: ct, EncryptionAlgorithm: ptr("RSAES_OAEP_SHA_256")})
+		dec, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{KeyId: &id, CiphertextBlob: ct, EncryptionAlgorithm: ptr("RSAES_OAEP_SHA_256")})
 		if err != nil || !bytes.Equal(dec.Plaintext, msg) {
 			t.Errorf("Decrypt of a local OAEP ciphertext: %q, %v", dec.Plaintext, err)
 		}
@@ -125,7 +127,7 @@ func TestImportAsymmetric(t *testing.T) {
 		id := importAsym(t, s, "ECC_NIST_P384", UsageKeyAgreement, p8)
 		peer, _ := ecdh.P384().GenerateKey(rand.Reader)
 		peerSPKI, _ := x509.MarshalPKIXPublicKey(peer.PublicKey())
-		out, err := s.DeriveSharedSecret(ctx, caller(), &DeriveSharedSecretInput{KeyId: &id, KeyAgreementAlgorithm: ptr("ECDH"), PublicKey: peerSPKI})
+		out, err := s.DeriveSharedSecret(ctx, caller(), &kmsapi.DeriveSharedSecretRequest{KeyId: &id, KeyAgreementAlgorithm: ptr("ECDH"), PublicKey: peerSPKI})
 		if err != nil {
 			t.Fatalf("DeriveSharedSecret: %v", err)
 		}
@@ -145,7 +147,7 @@ func TestImportAsymmetricRefused(t *testing.T) {
 	ctx := t.Context()
 	s, _, _ := clockedService(t)
 	create := func(spec, usage string) string {
-		ck, err := s.CreateKey(ctx, caller(), &CreateKeyInput{Origin: ptr(OriginExternal), KeySpec: &spec, KeyUsage: &usage})
+		ck, err := s.CreateKey(ctx, caller(), &kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal), KeySpec: &spec, KeyUsage: &usage})
 		if err != nil {
 			t.Fatalf("CreateKey %s: %v", spec, err)
 		}
@@ -165,7 +167,7 @@ func TestImportAsymmetricRefused(t *testing.T) {
 		{"P-521 with RSA_AES_KEY_WRAP_SHA_256 under RSA_2048", p521, "RSA_2048", "RSA_AES_KEY_WRAP_SHA_256", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := s.GetParametersForImport(ctx, caller(), &GetParametersForImportInput{KeyId: &tt.key, WrappingKeySpec: &tt.wspec, WrappingAlgorithm: &tt.alg})
+			_, err := s.GetParametersForImport(ctx, caller(), &kmsapi.GetParametersForImportRequest{KeyId: &tt.key, WrappingKeySpec: &tt.wspec, WrappingAlgorithm: &tt.alg})
 			if tt.ok && err != nil || !tt.ok && KindOf(err) != KindValidation {
 				t.Errorf("got %v, want ok=%v (else ValidationException)", err, tt.ok)
 			}
@@ -176,11 +178,11 @@ func TestImportAsymmetricRefused(t *testing.T) {
 	// P-384 key.
 	p384 := create("ECC_NIST_P384", UsageSignVerify)
 	imp := func(p8 []byte) error {
-		p, err := s.GetParametersForImport(ctx, caller(), &GetParametersForImportInput{KeyId: &p384, WrappingKeySpec: ptr("RSA_3072"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
+		p, err := s.GetParametersForImport(ctx, caller(), &kmsapi.GetParametersForImportRequest{KeyId: &p384, WrappingKeySpec: ptr("RSA_3072"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.ImportKeyMaterial(ctx, caller(), &ImportKeyMaterialInput{KeyId: &p384, ImportToken: p.ImportToken,
+		_, err = s.ImportKeyMaterial(ctx, caller(), &kmsapi.ImportKeyMaterialRequest{KeyId: &p384, ImportToken: p.ImportToken,
 			EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, p8), ExpirationModel: ptr(ExpirationDoesNotExpire)})
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 )
@@ -55,13 +56,13 @@ func wrapForImport(t *testing.T, spki, raw []byte) []byte {
 func TestImportLifecycle(t *testing.T) {
 	ctx := t.Context()
 	s, st, now := clockedService(t)
-	ck, err := s.CreateKey(ctx, caller(), &CreateKeyInput{Origin: ptr(OriginExternal)})
+	ck, err := s.CreateKey(ctx, caller(), &kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyID := ck.KeyMetadata.KeyId
 	ref := store.KeyRef{Account: caller().Account, Region: caller().Region, ID: keyID}
-	p, err := s.GetParametersForImport(ctx, caller(), &GetParametersForImportInput{KeyId: &keyID, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
+	p, err := s.GetParametersForImport(ctx, caller(), &kmsapi.GetParametersForImportRequest{KeyId: &keyID, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
 	if err != nil {
 		t.Fatalf("GetParametersForImport: %v", err)
 	}
@@ -70,9 +71,9 @@ func TestImportLifecycle(t *testing.T) {
 	}
 	raw := make([]byte, 32)
 	rand.Read(raw)
-	in := func(validTo time.Time, material []byte) *ImportKeyMaterialInput {
-		e := Epoch(validTo)
-		return &ImportKeyMaterialInput{KeyId: &keyID, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, material), ValidTo: &e}
+	in := func(validTo time.Time, material []byte) *kmsapi.ImportKeyMaterialRequest {
+		e := kmsapi.Epoch(validTo)
+		return &kmsapi.ImportKeyMaterialRequest{KeyId: &keyID, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, material), ValidTo: &e}
 	}
 	if _, err := s.ImportKeyMaterial(ctx, caller(), in(now.Add(365*24*time.Hour+time.Second), raw)); KindOf(err) != KindValidation {
 		t.Errorf("ValidTo a second past 365 days: got %v, want Validation", err)
@@ -85,25 +86,25 @@ func TestImportLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ImportKeyMaterial: %v", err)
 	}
-	d, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &keyID})
+	d, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &keyID})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m := d.KeyMetadata; m.KeyState != StateEnabled || m.ExpirationModel != ExpirationExpires || m.ValidTo == nil || !m.ValidTo.Time().Equal(validTo) || m.CurrentKeyMaterialId != imp.KeyMaterialId {
 		t.Errorf("after import: %+v", m)
 	}
-	enc, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &keyID, Plaintext: []byte("x")})
+	enc, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &keyID, Plaintext: []byte("x")})
 	if err != nil {
 		t.Fatalf("Encrypt: %v", err)
 	}
 
-	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &DeleteImportedKeyMaterialInput{KeyId: &keyID}); err != nil {
+	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &kmsapi.DeleteImportedKeyMaterialRequest{KeyId: &keyID}); err != nil {
 		t.Fatalf("DeleteImportedKeyMaterial: %v", err)
 	}
 	if ms, err := st.KeyMaterials(ctx, ref); err != nil || len(ms) != 1 || ms[0].Imported() {
 		t.Errorf("materials after delete: %d, %v; want the one record, without its bytes", len(ms), err)
 	}
-	if _, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob}); KindOf(err) != KindInvalidState {
+	if _, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob}); KindOf(err) != KindInvalidState {
 		t.Errorf("Decrypt after delete: got %v, want InvalidState", err)
 	}
 	other := make([]byte, 32)
@@ -115,13 +116,13 @@ func TestImportLifecycle(t *testing.T) {
 	if err != nil || again.KeyMaterialId != imp.KeyMaterialId {
 		t.Fatalf("re-import: %+v, %v; want material %s", again, err, imp.KeyMaterialId)
 	}
-	if dec, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: enc.CiphertextBlob}); err != nil || string(dec.Plaintext) != "x" {
+	if dec, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob}); err != nil || string(dec.Plaintext) != "x" {
 		t.Errorf("Decrypt after re-import: %v", err)
 	}
 
 	*now = now.Add(24 * time.Hour)
-	e := Epoch(now.Add(time.Hour))
-	_, err = s.ImportKeyMaterial(ctx, caller(), &ImportKeyMaterialInput{KeyId: &keyID, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, raw), ValidTo: &e})
+	e := kmsapi.Epoch(now.Add(time.Hour))
+	_, err = s.ImportKeyMaterial(ctx, caller(), &kmsapi.ImportKeyMaterialRequest{KeyId: &keyID, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, raw), ValidTo: &e})
 	if KindOf(err) != KindExpiredImportToken {
 		t.Errorf("import with a 24-hour-old token: got %v, want ExpiredImportToken", err)
 	}

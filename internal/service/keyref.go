@@ -110,14 +110,12 @@ func isHexByte(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
-// crossAccountOps are the operations that accept a key of another account
-// (by key ARN or alias ARN), reference/kms-api.md section 3.
-var crossAccountOps = map[string]bool{
-	"Encrypt": true, "Decrypt": true, "ReEncryptFrom": true, "ReEncryptTo": true, "GenerateDataKey": true,
-	"GenerateDataKeyWithoutPlaintext": true, "GenerateDataKeyPair": true, "GenerateDataKeyPairWithoutPlaintext": true,
-	"GetPublicKey": true, "Sign": true, "Verify": true, "GenerateMac": true, "VerifyMac": true, "DeriveSharedSecret": true,
-	"Encapsulate": true, "Decapsulate": true, "DescribeKey": true, "CreateGrant": true, "ListGrants": true,
-	"RetireGrant": true, "RevokeGrant": true, "GetKeyRotationStatus": true,
+// crossAccount reports whether op, a KMS action named without "kms:",
+// accepts a key of another account (by key ARN or alias ARN): the table's
+// Action.CrossAccount.
+func crossAccount(op string) bool {
+	a := actions[op]
+	return a != nil && a.CrossAccount
 }
 
 // resolveRef turns a key reference into the key's store reference, without
@@ -141,7 +139,7 @@ func (s *Service) resolveRefOf(ctx context.Context, c *Caller, op, keyID string,
 		if err := localARN(c, a); err != nil {
 			return ref, err
 		}
-		if a.account != c.Account && !crossAccountOps[op] {
+		if a.account != c.Account && !crossAccount(op) {
 			return ref, s.crossAccountDenied(c, op, keyID)
 		}
 		switch {

@@ -1,6 +1,10 @@
 package service
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/trentkms/trent/internal/kmsapi"
+)
 
 // TestARNOfAnotherPartition: an ARN whose partition is not Trent's ("aws")
 // never resolves to a local key or alias, whatever else it names correctly;
@@ -10,15 +14,15 @@ func TestARNOfAnotherPartition(t *testing.T) {
 	s := newNodes(t, 1)[0].svc
 	ctx := t.Context()
 	c := caller()
-	k, err := s.CreateKey(ctx, c, &CreateKeyInput{})
+	k, err := s.CreateKey(ctx, c, &kmsapi.CreateKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	id := k.KeyMetadata.KeyId
-	if _, err := s.CreateAlias(ctx, caller(), &AliasInput{AliasName: ptr("alias/p"), TargetKeyId: ptr(id)}); err != nil {
+	if _, err := s.CreateAlias(ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: ptr("alias/p"), TargetKeyId: ptr(id)}); err != nil {
 		t.Fatal(err)
 	}
-	g, err := s.CreateGrant(ctx, caller(), &CreateGrantInput{KeyId: ptr(id), GranteePrincipal: ptr(c.ARN), Operations: []string{"Encrypt"}})
+	g, err := s.CreateGrant(ctx, caller(), &kmsapi.CreateGrantRequest{KeyId: ptr(id), GranteePrincipal: ptr(c.ARN), Operations: []string{"Encrypt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,26 +36,26 @@ func TestARNOfAnotherPartition(t *testing.T) {
 				t.Errorf("%s with %s ARN: %v, want NotFoundException %q", what, p, err, want)
 			}
 		}
-		_, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: ptr(keyARN)})
+		_, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: ptr(keyARN)})
 		check("DescribeKey", err)
-		_, err = s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: ptr(aliasARN)})
+		_, err = s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: ptr(aliasARN)})
 		check("DescribeKey by alias", err)
-		_, err = s.Encrypt(ctx, caller(), &EncryptInput{KeyId: ptr(keyARN), Plaintext: []byte("x")})
+		_, err = s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: ptr(keyARN), Plaintext: []byte("x")})
 		check("Encrypt", err)
-		_, err = s.Encrypt(ctx, caller(), &EncryptInput{KeyId: ptr(aliasARN), Plaintext: []byte("x")})
+		_, err = s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: ptr(aliasARN), Plaintext: []byte("x")})
 		check("Encrypt by alias", err)
-		_, err = s.DisableKey(ctx, caller(), &KeyIdInput{KeyId: ptr(keyARN)})
+		_, err = s.DisableKey(ctx, caller(), &kmsapi.DisableKeyRequest{KeyId: ptr(keyARN)})
 		check("DisableKey", err)
-		_, err = s.RetireGrant(ctx, caller(), &RetireGrantInput{KeyId: ptr(keyARN), GrantId: ptr(g.GrantId)})
+		_, err = s.RetireGrant(ctx, caller(), &kmsapi.RetireGrantRequest{KeyId: ptr(keyARN), GrantId: ptr(g.GrantId)})
 		check("RetireGrant", err)
 	}
 	// The key, its state and its grant are untouched, and Trent's own
 	// partition still works.
-	d, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: ptr(k.KeyMetadata.Arn)})
+	d, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: ptr(k.KeyMetadata.Arn)})
 	if err != nil || !d.KeyMetadata.Enabled {
 		t.Fatalf("DescribeKey by its own ARN: %+v, %v", d, err)
 	}
-	if _, err := s.RetireGrant(ctx, caller(), &RetireGrantInput{KeyId: ptr(k.KeyMetadata.Arn), GrantId: ptr(g.GrantId)}); err != nil {
+	if _, err := s.RetireGrant(ctx, caller(), &kmsapi.RetireGrantRequest{KeyId: ptr(k.KeyMetadata.Arn), GrantId: ptr(g.GrantId)}); err != nil {
 		t.Errorf("RetireGrant by the key's own ARN: %v", err)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -91,47 +92,47 @@ var (
 
 var ksOps = map[string]func(e *ksEnv) error{
 	"Encrypt": func(e *ksEnv) error {
-		_, err := e.svc.Encrypt(e.ctx, caller(), &EncryptInput{KeyId: &e.id, Plaintext: []byte("x")})
+		_, err := e.svc.Encrypt(e.ctx, caller(), &kmsapi.EncryptRequest{KeyId: &e.id, Plaintext: []byte("x")})
 		return err
 	},
 	"Decrypt": func(e *ksEnv) error {
 		if e.blob == nil { // PendingImport: the key never had material
-			_, err := e.svc.Decrypt(e.ctx, caller(), &DecryptInput{CiphertextBlob: e.otherBlob, KeyId: &e.id})
+			_, err := e.svc.Decrypt(e.ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: e.otherBlob, KeyId: &e.id})
 			return err
 		}
-		_, err := e.svc.Decrypt(e.ctx, caller(), &DecryptInput{CiphertextBlob: e.blob})
+		_, err := e.svc.Decrypt(e.ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: e.blob})
 		return err
 	},
 	"ReEncrypt(source)": func(e *ksEnv) error {
 		if e.blob == nil {
-			_, err := e.svc.ReEncrypt(e.ctx, caller(), &ReEncryptInput{CiphertextBlob: e.otherBlob, SourceKeyId: &e.id, DestinationKeyId: &e.other})
+			_, err := e.svc.ReEncrypt(e.ctx, caller(), &kmsapi.ReEncryptRequest{CiphertextBlob: e.otherBlob, SourceKeyId: &e.id, DestinationKeyId: &e.other})
 			return err
 		}
-		_, err := e.svc.ReEncrypt(e.ctx, caller(), &ReEncryptInput{CiphertextBlob: e.blob, DestinationKeyId: &e.other})
+		_, err := e.svc.ReEncrypt(e.ctx, caller(), &kmsapi.ReEncryptRequest{CiphertextBlob: e.blob, DestinationKeyId: &e.other})
 		return err
 	},
 	"ReEncrypt(destination)": func(e *ksEnv) error {
-		_, err := e.svc.ReEncrypt(e.ctx, caller(), &ReEncryptInput{CiphertextBlob: e.otherBlob, DestinationKeyId: &e.id})
+		_, err := e.svc.ReEncrypt(e.ctx, caller(), &kmsapi.ReEncryptRequest{CiphertextBlob: e.otherBlob, DestinationKeyId: &e.id})
 		return err
 	},
 	"GenerateDataKey": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKey(e.ctx, caller(), &GenerateDataKeyInput{KeyId: &e.id, NumberOfBytes: ptr(32)})
+		_, err := e.svc.GenerateDataKey(e.ctx, caller(), &kmsapi.GenerateDataKeyRequest{KeyId: &e.id, NumberOfBytes: ptr(32)})
 		return err
 	},
 	"GenerateDataKeyWithoutPlaintext": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKeyWithoutPlaintext(e.ctx, caller(), &GenerateDataKeyInput{KeyId: &e.id, KeySpec: ptr("AES_256")})
+		_, err := e.svc.GenerateDataKeyWithoutPlaintext(e.ctx, caller(), &kmsapi.GenerateDataKeyWithoutPlaintextRequest{KeyId: &e.id, KeySpec: ptr("AES_256")})
 		return err
 	},
 	"GenerateDataKeyPair": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKeyPair(e.ctx, caller(), &GenerateDataKeyPairInput{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
+		_, err := e.svc.GenerateDataKeyPair(e.ctx, caller(), &kmsapi.GenerateDataKeyPairRequest{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
 		return err
 	},
 	"GenerateDataKeyPairWithoutPlaintext": func(e *ksEnv) error {
-		_, err := e.svc.GenerateDataKeyPairWithoutPlaintext(e.ctx, caller(), &GenerateDataKeyPairInput{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
+		_, err := e.svc.GenerateDataKeyPairWithoutPlaintext(e.ctx, caller(), &kmsapi.GenerateDataKeyPairWithoutPlaintextRequest{KeyId: &e.id, KeyPairSpec: ptr("ECC_NIST_P256")})
 		return err
 	},
 	"Sign": func(e *ksEnv) error {
-		_, err := e.svc.Sign(e.ctx, caller(), &SignInput{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
+		_, err := e.svc.Sign(e.ctx, caller(), &kmsapi.SignRequest{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
 		return err
 	},
 	"Verify": func(e *ksEnv) error {
@@ -139,15 +140,15 @@ var ksOps = map[string]func(e *ksEnv) error{
 		if sig == nil {
 			sig = []byte("not a signature")
 		}
-		_, err := e.svc.Verify(e.ctx, caller(), &VerifyInput{KeyId: &e.id, Message: []byte("m"), Signature: sig, SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
+		_, err := e.svc.Verify(e.ctx, caller(), &kmsapi.VerifyRequest{KeyId: &e.id, Message: []byte("m"), Signature: sig, SigningAlgorithm: ptr(e.kind.signingAlgorithm())})
 		return err
 	},
 	"GetPublicKey": func(e *ksEnv) error {
-		_, err := e.svc.GetPublicKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.GetPublicKey(e.ctx, caller(), &kmsapi.GetPublicKeyRequest{KeyId: &e.id})
 		return err
 	},
 	"GenerateMac": func(e *ksEnv) error {
-		_, err := e.svc.GenerateMac(e.ctx, caller(), &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")})
+		_, err := e.svc.GenerateMac(e.ctx, caller(), &kmsapi.GenerateMacRequest{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")})
 		return err
 	},
 	"VerifyMac": func(e *ksEnv) error {
@@ -155,130 +156,130 @@ var ksOps = map[string]func(e *ksEnv) error{
 		if mac == nil {
 			mac = []byte("not a mac")
 		}
-		_, err := e.svc.VerifyMac(e.ctx, caller(), &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256"), Mac: mac})
+		_, err := e.svc.VerifyMac(e.ctx, caller(), &kmsapi.VerifyMacRequest{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256"), Mac: mac})
 		return err
 	},
 	"DeriveSharedSecret": func(e *ksEnv) error {
-		_, err := e.svc.DeriveSharedSecret(e.ctx, caller(), &DeriveSharedSecretInput{KeyId: &e.id, KeyAgreementAlgorithm: ptr("ECDH"), PublicKey: e.peer})
+		_, err := e.svc.DeriveSharedSecret(e.ctx, caller(), &kmsapi.DeriveSharedSecretRequest{KeyId: &e.id, KeyAgreementAlgorithm: ptr("ECDH"), PublicKey: e.peer})
 		return err
 	},
 	"Encapsulate": func(e *ksEnv) error {
-		_, err := e.svc.Encapsulate(e.ctx, caller(), &EncapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")})
+		_, err := e.svc.Encapsulate(e.ctx, caller(), &kmsapi.EncapsulateRequest{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")})
 		return err
 	},
 	"Decapsulate": func(e *ksEnv) error {
-		_, err := e.svc.Decapsulate(e.ctx, caller(), &DecapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM"), SharedSecretCiphertextBlob: e.kemCT})
+		_, err := e.svc.Decapsulate(e.ctx, caller(), &kmsapi.DecapsulateRequest{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM"), SharedSecretCiphertextBlob: e.kemCT})
 		return err
 	},
 	"DescribeKey": func(e *ksEnv) error {
-		_, err := e.svc.DescribeKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.DescribeKey(e.ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &e.id})
 		return err
 	},
 	"ListAliases": func(e *ksEnv) error {
-		out, err := e.svc.ListAliases(e.ctx, caller(), &ListInput{KeyId: &e.id})
+		out, err := e.svc.ListAliases(e.ctx, caller(), &kmsapi.ListAliasesRequest{KeyId: &e.id})
 		if err == nil && (len(out.Aliases) != 1 || out.Aliases[0].AliasName != e.alias) {
 			return fmt.Errorf("ListAliases: got %+v, want only %s", out.Aliases, e.alias)
 		}
 		return err
 	},
 	"ListResourceTags": func(e *ksEnv) error {
-		_, err := e.svc.ListResourceTags(e.ctx, caller(), &ListInput{KeyId: &e.id})
+		_, err := e.svc.ListResourceTags(e.ctx, caller(), &kmsapi.ListResourceTagsRequest{KeyId: &e.id})
 		return err
 	},
 	"DeleteAlias": func(e *ksEnv) error {
-		_, err := e.svc.DeleteAlias(e.ctx, caller(), &DeleteAliasInput{AliasName: &e.alias})
+		_, err := e.svc.DeleteAlias(e.ctx, caller(), &kmsapi.DeleteAliasRequest{AliasName: &e.alias})
 		return err
 	},
 	"CreateAlias": func(e *ksEnv) error {
-		_, err := e.svc.CreateAlias(e.ctx, caller(), &AliasInput{AliasName: ptr(fmt.Sprintf("alias/ks-new-%d", e.n)), TargetKeyId: &e.id})
+		_, err := e.svc.CreateAlias(e.ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: ptr(fmt.Sprintf("alias/ks-new-%d", e.n)), TargetKeyId: &e.id})
 		return err
 	},
 	"UpdateAlias(target)": func(e *ksEnv) error {
 		name := fmt.Sprintf("alias/ks-upd-%d", e.n)
-		if _, err := e.svc.CreateAlias(e.ctx, caller(), &AliasInput{AliasName: &name, TargetKeyId: &e.other}); err != nil {
+		if _, err := e.svc.CreateAlias(e.ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: &name, TargetKeyId: &e.other}); err != nil {
 			return fmt.Errorf("setup CreateAlias: %w", err)
 		}
-		_, err := e.svc.UpdateAlias(e.ctx, caller(), &AliasInput{AliasName: &name, TargetKeyId: &e.id})
+		_, err := e.svc.UpdateAlias(e.ctx, caller(), &kmsapi.UpdateAliasRequest{AliasName: &name, TargetKeyId: &e.id})
 		return err
 	},
 	"UpdateAlias(source)": func(e *ksEnv) error {
-		_, err := e.svc.UpdateAlias(e.ctx, caller(), &AliasInput{AliasName: &e.alias, TargetKeyId: &e.other})
+		_, err := e.svc.UpdateAlias(e.ctx, caller(), &kmsapi.UpdateAliasRequest{AliasName: &e.alias, TargetKeyId: &e.other})
 		return err
 	},
 	"TagResource": func(e *ksEnv) error {
-		_, err := e.svc.TagResource(e.ctx, caller(), &TagResourceInput{KeyId: &e.id, Tags: []Tag{{TagKey: ptr("k"), TagValue: ptr("v")}}})
+		_, err := e.svc.TagResource(e.ctx, caller(), &kmsapi.TagResourceRequest{KeyId: &e.id, Tags: []kmsapi.Tag{{TagKey: ptr("k"), TagValue: ptr("v")}}})
 		return err
 	},
 	"UntagResource": func(e *ksEnv) error {
-		_, err := e.svc.UntagResource(e.ctx, caller(), &UntagResourceInput{KeyId: &e.id, TagKeys: []string{"k"}})
+		_, err := e.svc.UntagResource(e.ctx, caller(), &kmsapi.UntagResourceRequest{KeyId: &e.id, TagKeys: []string{"k"}})
 		return err
 	},
 	"UpdateKeyDescription": func(e *ksEnv) error {
-		_, err := e.svc.UpdateKeyDescription(e.ctx, caller(), &UpdateKeyDescriptionInput{KeyId: &e.id, Description: ptr("d")})
+		_, err := e.svc.UpdateKeyDescription(e.ctx, caller(), &kmsapi.UpdateKeyDescriptionRequest{KeyId: &e.id, Description: ptr("d")})
 		return err
 	},
 	"EnableKey": func(e *ksEnv) error {
-		_, err := e.svc.EnableKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.EnableKey(e.ctx, caller(), &kmsapi.EnableKeyRequest{KeyId: &e.id})
 		return err
 	},
 	"DisableKey": func(e *ksEnv) error {
-		_, err := e.svc.DisableKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.DisableKey(e.ctx, caller(), &kmsapi.DisableKeyRequest{KeyId: &e.id})
 		return err
 	},
 	"EnableKeyRotation": func(e *ksEnv) error {
-		_, err := e.svc.EnableKeyRotation(e.ctx, caller(), &EnableKeyRotationInput{KeyId: &e.id})
+		_, err := e.svc.EnableKeyRotation(e.ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &e.id})
 		return err
 	},
 	"DisableKeyRotation": func(e *ksEnv) error {
-		_, err := e.svc.DisableKeyRotation(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.DisableKeyRotation(e.ctx, caller(), &kmsapi.DisableKeyRotationRequest{KeyId: &e.id})
 		return err
 	},
 	"RotateKeyOnDemand": func(e *ksEnv) error {
-		_, err := e.svc.RotateKeyOnDemand(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.RotateKeyOnDemand(e.ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &e.id})
 		return err
 	},
 	"GetKeyRotationStatus": func(e *ksEnv) error {
-		_, err := e.svc.GetKeyRotationStatus(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.GetKeyRotationStatus(e.ctx, caller(), &kmsapi.GetKeyRotationStatusRequest{KeyId: &e.id})
 		return err
 	},
 	"ListKeyRotations": func(e *ksEnv) error {
-		_, err := e.svc.ListKeyRotations(e.ctx, caller(), &ListKeyRotationsInput{KeyId: &e.id})
+		_, err := e.svc.ListKeyRotations(e.ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &e.id})
 		return err
 	},
 	"ScheduleKeyDeletion": func(e *ksEnv) error {
-		_, err := e.svc.ScheduleKeyDeletion(e.ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &e.id, PendingWindowInDays: ptr(7)})
+		_, err := e.svc.ScheduleKeyDeletion(e.ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &e.id, PendingWindowInDays: ptr(7)})
 		return err
 	},
 	"CancelKeyDeletion": func(e *ksEnv) error {
-		_, err := e.svc.CancelKeyDeletion(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+		_, err := e.svc.CancelKeyDeletion(e.ctx, caller(), &kmsapi.CancelKeyDeletionRequest{KeyId: &e.id})
 		return err
 	},
 	"CreateGrant": func(e *ksEnv) error {
-		_, err := e.svc.CreateGrant(e.ctx, caller(), &CreateGrantInput{KeyId: &e.id, GranteePrincipal: ptr("arn:aws:iam::111122223333:root"), Operations: []string{"DescribeKey"}})
+		_, err := e.svc.CreateGrant(e.ctx, caller(), &kmsapi.CreateGrantRequest{KeyId: &e.id, GranteePrincipal: ptr("arn:aws:iam::111122223333:root"), Operations: []string{"DescribeKey"}})
 		return err
 	},
 	"ListGrants": func(e *ksEnv) error {
-		_, err := e.svc.ListGrants(e.ctx, caller(), &ListGrantsInput{KeyId: &e.id})
+		_, err := e.svc.ListGrants(e.ctx, caller(), &kmsapi.ListGrantsRequest{KeyId: &e.id})
 		return err
 	},
 	"RetireGrant": func(e *ksEnv) error {
-		_, err := e.svc.RetireGrant(e.ctx, caller(), &RetireGrantInput{KeyId: &e.arn, GrantId: &e.grant})
+		_, err := e.svc.RetireGrant(e.ctx, caller(), &kmsapi.RetireGrantRequest{KeyId: &e.arn, GrantId: &e.grant})
 		return err
 	},
 	"RevokeGrant": func(e *ksEnv) error {
-		_, err := e.svc.RevokeGrant(e.ctx, caller(), &RevokeGrantInput{KeyId: &e.id, GrantId: &e.grant})
+		_, err := e.svc.RevokeGrant(e.ctx, caller(), &kmsapi.RevokeGrantRequest{KeyId: &e.id, GrantId: &e.grant})
 		return err
 	},
 	"GetKeyPolicy": func(e *ksEnv) error {
-		_, err := e.svc.GetKeyPolicy(e.ctx, caller(), &GetKeyPolicyInput{KeyId: &e.id})
+		_, err := e.svc.GetKeyPolicy(e.ctx, caller(), &kmsapi.GetKeyPolicyRequest{KeyId: &e.id})
 		return err
 	},
 	"PutKeyPolicy": func(e *ksEnv) error {
-		_, err := e.svc.PutKeyPolicy(e.ctx, caller(), &PutKeyPolicyInput{KeyId: &e.id, Policy: ptr(DefaultKeyPolicy("111122223333"))})
+		_, err := e.svc.PutKeyPolicy(e.ctx, caller(), &kmsapi.PutKeyPolicyRequest{KeyId: &e.id, Policy: ptr(DefaultKeyPolicy("111122223333"))})
 		return err
 	},
 	"ListKeyPolicies": func(e *ksEnv) error {
-		_, err := e.svc.ListKeyPolicies(e.ctx, caller(), &ListKeyPoliciesInput{KeyId: &e.id})
+		_, err := e.svc.ListKeyPolicies(e.ctx, caller(), &kmsapi.ListKeyPoliciesRequest{KeyId: &e.id})
 		return err
 	},
 }
@@ -516,12 +517,12 @@ func TestKeyStateTable(t *testing.T) {
 	ctx := t.Context()
 	svc := newNodes(t, 1)[0].svc
 
-	other, err := svc.CreateKey(ctx, caller(), &CreateKeyInput{})
+	other, err := svc.CreateKey(ctx, caller(), &kmsapi.CreateKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	otherID := other.KeyMetadata.KeyId
-	otherEnc, err := svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &otherID, Plaintext: []byte("other")})
+	otherEnc, err := svc.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &otherID, Plaintext: []byte("other")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -544,7 +545,7 @@ func TestKeyStateTable(t *testing.T) {
 				t.Fatalf("row %d: state %s with external=%v", i, r.state, r.kind.external)
 			}
 			e := &ksEnv{ctx: ctx, svc: svc, kind: r.kind, other: otherID, otherBlob: otherEnc.CiphertextBlob, peer: peer, n: i}
-			in := &CreateKeyInput{KeySpec: ptr(r.kind.spec), KeyUsage: ptr(r.kind.usage)}
+			in := &kmsapi.CreateKeyRequest{KeySpec: ptr(r.kind.spec), KeyUsage: ptr(r.kind.usage)}
 			if r.kind.external {
 				in.Origin = ptr(OriginExternal)
 			}
@@ -554,7 +555,7 @@ func TestKeyStateTable(t *testing.T) {
 			}
 			e.id, e.arn = out.KeyMetadata.KeyId, out.KeyMetadata.Arn
 			e.alias = fmt.Sprintf("alias/ks-%d", i)
-			if _, err := svc.CreateAlias(ctx, caller(), &AliasInput{AliasName: &e.alias, TargetKeyId: &e.id}); err != nil {
+			if _, err := svc.CreateAlias(ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: &e.alias, TargetKeyId: &e.id}); err != nil {
 				t.Fatal(err)
 			}
 			// A grant to retire or revoke, written to the store directly:
@@ -570,9 +571,9 @@ func TestKeyStateTable(t *testing.T) {
 			}
 			switch r.state {
 			case di:
-				_, err = svc.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &e.id})
+				_, err = svc.DisableKey(ctx, caller(), &kmsapi.DisableKeyRequest{KeyId: &e.id})
 			case pd:
-				_, err = svc.ScheduleKeyDeletion(ctx, caller(), &ScheduleKeyDeletionInput{KeyId: &e.id})
+				_, err = svc.ScheduleKeyDeletion(ctx, caller(), &kmsapi.ScheduleKeyDeletionRequest{KeyId: &e.id})
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -609,23 +610,23 @@ func ksMake(t *testing.T, e *ksEnv) {
 	var err error
 	switch e.kind.usage {
 	case UsageEncryptDecrypt:
-		var out *EncryptOutput
-		if out, err = e.svc.Encrypt(e.ctx, caller(), &EncryptInput{KeyId: &e.id, Plaintext: []byte("x")}); err == nil {
+		var out *kmsapi.EncryptResponse
+		if out, err = e.svc.Encrypt(e.ctx, caller(), &kmsapi.EncryptRequest{KeyId: &e.id, Plaintext: []byte("x")}); err == nil {
 			e.blob = out.CiphertextBlob
 		}
 	case UsageSignVerify:
-		var out *SignOutput
-		if out, err = e.svc.Sign(e.ctx, caller(), &SignInput{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())}); err == nil {
+		var out *kmsapi.SignResponse
+		if out, err = e.svc.Sign(e.ctx, caller(), &kmsapi.SignRequest{KeyId: &e.id, Message: []byte("m"), SigningAlgorithm: ptr(e.kind.signingAlgorithm())}); err == nil {
 			e.sig = out.Signature
 		}
 	case UsageMac:
-		var out *GenerateMacOutput
-		if out, err = e.svc.GenerateMac(e.ctx, caller(), &MacInput{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")}); err == nil {
+		var out *kmsapi.GenerateMacResponse
+		if out, err = e.svc.GenerateMac(e.ctx, caller(), &kmsapi.GenerateMacRequest{KeyId: &e.id, Message: []byte("m"), MacAlgorithm: ptr("HMAC_SHA_256")}); err == nil {
 			e.mac = out.Mac
 		}
 	case UsageEncapsulate:
-		var out *EncapsulateOutput
-		if out, err = e.svc.Encapsulate(e.ctx, caller(), &EncapsulateInput{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")}); err == nil {
+		var out *kmsapi.EncapsulateResponse
+		if out, err = e.svc.Encapsulate(e.ctx, caller(), &kmsapi.EncapsulateRequest{KeyId: &e.id, EncapsulationAlgorithm: ptr("ML_KEM")}); err == nil {
 			e.kemCT = out.SharedSecretCiphertextBlob
 		}
 	}
@@ -636,7 +637,7 @@ func ksMake(t *testing.T, e *ksEnv) {
 
 func ksState(t *testing.T, e *ksEnv) string {
 	t.Helper()
-	out, err := e.svc.DescribeKey(e.ctx, caller(), &KeyIdInput{KeyId: &e.id})
+	out, err := e.svc.DescribeKey(e.ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &e.id})
 	if err != nil {
 		t.Fatal(err)
 	}

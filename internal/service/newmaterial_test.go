@@ -4,21 +4,23 @@ import (
 	"crypto/rand"
 	"testing"
 	"time"
+
+	"github.com/trentkms/trent/internal/kmsapi"
 )
 
 // importMaterial imports material into key id with the given ImportType,
 // KeyMaterialId and description (nil: omitted); validTo zero means
 // KEY_MATERIAL_DOES_NOT_EXPIRE.
-func importMaterial(t *testing.T, s *Service, id string, material []byte, typ, kmid, desc *string, validTo time.Time) (*ImportKeyMaterialOutput, error) {
+func importMaterial(t *testing.T, s *Service, id string, material []byte, typ, kmid, desc *string, validTo time.Time) (*kmsapi.ImportKeyMaterialResponse, error) {
 	t.Helper()
-	p, err := s.GetParametersForImport(t.Context(), caller(), &GetParametersForImportInput{KeyId: &id, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
+	p, err := s.GetParametersForImport(t.Context(), caller(), &kmsapi.GetParametersForImportRequest{KeyId: &id, WrappingKeySpec: ptr("RSA_2048"), WrappingAlgorithm: ptr("RSAES_OAEP_SHA_256")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := &ImportKeyMaterialInput{KeyId: &id, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, material),
+	in := &kmsapi.ImportKeyMaterialRequest{KeyId: &id, ImportToken: p.ImportToken, EncryptedKeyMaterial: wrapForImport(t, p.PublicKey, material),
 		ImportType: typ, KeyMaterialId: kmid, KeyMaterialDescription: desc, ExpirationModel: ptr(ExpirationDoesNotExpire)}
 	if !validTo.IsZero() {
-		e := Epoch(validTo)
+		e := kmsapi.Epoch(validTo)
 		in.ExpirationModel, in.ValidTo = ptr(ExpirationExpires), &e
 	}
 	return s.ImportKeyMaterial(t.Context(), caller(), in)
@@ -38,7 +40,7 @@ type materialView struct {
 
 func listMaterials(t *testing.T, s *Service, id string) []materialView {
 	t.Helper()
-	r, err := s.ListKeyRotations(t.Context(), caller(), &ListKeyRotationsInput{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
+	r, err := s.ListKeyRotations(t.Context(), caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
 	if err != nil {
 		t.Fatalf("ListKeyRotations: %v", err)
 	}
@@ -80,9 +82,9 @@ func sprint(v []materialView) string {
 	return out
 }
 
-func keyState(t *testing.T, s *Service, id string) *KeyMetadata {
+func keyState(t *testing.T, s *Service, id string) *kmsapi.KeyMetadata {
 	t.Helper()
-	d, err := s.DescribeKey(t.Context(), caller(), &KeyIdInput{KeyId: &id})
+	d, err := s.DescribeKey(t.Context(), caller(), &kmsapi.DescribeKeyRequest{KeyId: &id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func keyState(t *testing.T, s *Service, id string) *KeyMetadata {
 func TestImportNewKeyMaterial(t *testing.T) {
 	ctx := t.Context()
 	s, _, now := clockedService(t)
-	ck, err := s.CreateKey(ctx, caller(), &CreateKeyInput{Origin: ptr(OriginExternal)})
+	ck, err := s.CreateKey(ctx, caller(), &kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,11 +113,11 @@ func TestImportNewKeyMaterial(t *testing.T) {
 		t.Fatalf("first import: %v", err)
 	}
 	id1 := out1.KeyMaterialId
-	c1, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &id, Plaintext: []byte("one")})
+	c1, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &id, Plaintext: []byte("one")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); KindOf(err) != KindInvalidState {
+	if _, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id}); KindOf(err) != KindInvalidState {
 		t.Errorf("RotateKeyOnDemand with nothing pending: %v, want KMSInvalidStateException", err)
 	}
 
@@ -153,7 +155,7 @@ func TestImportNewKeyMaterial(t *testing.T) {
 	checkMaterials(t, s, id, "pending",
 		materialView{id1, "CURRENT", "IMPORTED", "first", ExpirationDoesNotExpire, ""},
 		materialView{id2, "PENDING_ROTATION", "IMPORTED", "second", ExpirationExpires, ""})
-	if r, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id}); err != nil || len(r.Rotations) != 0 {
+	if r, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id}); err != nil || len(r.Rotations) != 0 {
 		t.Errorf("ROTATIONS_ONLY while pending: %+v, %v; want none", r, err)
 	}
 	if _, err := importMaterial(t, s, id, m3, newType, nil, nil, time.Time{}); KindOf(err) != KindInvalidState {
@@ -162,7 +164,7 @@ func TestImportNewKeyMaterial(t *testing.T) {
 
 	// The rotation.
 	*now = now.Add(time.Hour)
-	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); err != nil {
+	if _, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id}); err != nil {
 		t.Fatalf("RotateKeyOnDemand: %v", err)
 	}
 	if m := keyState(t, s, id); m.CurrentKeyMaterialId != id2 || m.ExpirationModel != ExpirationExpires || m.ValidTo == nil || !m.ValidTo.Time().Equal(validTo2) {
@@ -171,24 +173,24 @@ func TestImportNewKeyMaterial(t *testing.T) {
 	checkMaterials(t, s, id, "rotated",
 		materialView{id1, "NON_CURRENT", "IMPORTED", "first", ExpirationDoesNotExpire, ""},
 		materialView{id2, "CURRENT", "IMPORTED", "second", ExpirationExpires, "ON_DEMAND"})
-	if r, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id}); err != nil || len(r.Rotations) != 1 || !r.Rotations[0].RotationDate.Time().Equal(*now) {
+	if r, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id}); err != nil || len(r.Rotations) != 1 || !r.Rotations[0].RotationDate.Time().Equal(*now) {
 		t.Errorf("ROTATIONS_ONLY after rotation: %+v, %v; want one entry dated %v", r, err, *now)
 	}
-	c2, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &id, Plaintext: []byte("two")})
+	c2, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &id, Plaintext: []byte("two")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	decrypts := func(when string, want bool) {
 		t.Helper()
-		for _, c := range []*EncryptOutput{c1, c2} {
-			_, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: c.CiphertextBlob})
+		for _, c := range []*kmsapi.EncryptResponse{c1, c2} {
+			_, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: c.CiphertextBlob})
 			if (err == nil) != want {
 				t.Errorf("%s: Decrypt: %v, want success %v", when, err, want)
 			}
 		}
 	}
 	decrypts("after rotation", true)
-	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); KindOf(err) != KindInvalidState {
+	if _, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id}); KindOf(err) != KindInvalidState {
 		t.Errorf("second RotateKeyOnDemand without new material: %v, want KMSInvalidStateException", err)
 	}
 
@@ -201,7 +203,7 @@ func TestImportNewKeyMaterial(t *testing.T) {
 	}
 
 	// Deleting a non-current material: the key waits for it.
-	if out, err := s.DeleteImportedKeyMaterial(ctx, caller(), &DeleteImportedKeyMaterialInput{KeyId: &id, KeyMaterialId: &id1}); err != nil || out.KeyMaterialId != id1 {
+	if out, err := s.DeleteImportedKeyMaterial(ctx, caller(), &kmsapi.DeleteImportedKeyMaterialRequest{KeyId: &id, KeyMaterialId: &id1}); err != nil || out.KeyMaterialId != id1 {
 		t.Fatalf("DeleteImportedKeyMaterial %s: %+v, %v", id1, out, err)
 	}
 	if m := keyState(t, s, id); m.KeyState != StatePendingImport || m.CurrentKeyMaterialId != id2 {
@@ -225,7 +227,7 @@ func TestImportNewKeyMaterial(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NEW_KEY_MATERIAL third: %v", err)
 	}
-	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &DeleteImportedKeyMaterialInput{KeyId: &id, KeyMaterialId: &out3.KeyMaterialId}); err != nil {
+	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &kmsapi.DeleteImportedKeyMaterialRequest{KeyId: &id, KeyMaterialId: &out3.KeyMaterialId}); err != nil {
 		t.Fatalf("DeleteImportedKeyMaterial of pending material: %v", err)
 	}
 	if m := keyState(t, s, id); m.KeyState != StateEnabled {
@@ -234,7 +236,7 @@ func TestImportNewKeyMaterial(t *testing.T) {
 	if n := len(listMaterials(t, s, id)); n != 2 {
 		t.Errorf("after deleting pending material: %d materials listed, want 2", n)
 	}
-	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &DeleteImportedKeyMaterialInput{KeyId: &id, KeyMaterialId: &out3.KeyMaterialId}); KindOf(err) != KindNotFound {
+	if _, err := s.DeleteImportedKeyMaterial(ctx, caller(), &kmsapi.DeleteImportedKeyMaterialRequest{KeyId: &id, KeyMaterialId: &out3.KeyMaterialId}); KindOf(err) != KindNotFound {
 		t.Errorf("DeleteImportedKeyMaterial of removed pending material: %v, want NotFound", err)
 	}
 	m4 := randomMaterial()
@@ -280,7 +282,7 @@ func TestImportNewKeyMaterial(t *testing.T) {
 // material only.
 func TestNewKeyMaterialAsymmetric(t *testing.T) {
 	s, _, _ := clockedService(t)
-	ck, err := s.CreateKey(t.Context(), caller(), &CreateKeyInput{Origin: ptr(OriginExternal), KeySpec: ptr("HMAC_256"), KeyUsage: ptr("GENERATE_VERIFY_MAC")})
+	ck, err := s.CreateKey(t.Context(), caller(), &kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal), KeySpec: ptr("HMAC_256"), KeyUsage: ptr("GENERATE_VERIFY_MAC")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,61 +7,13 @@ import (
 	"strings"
 
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/policy"
 	"github.com/trentkms/trent/internal/store"
 )
 
 // defaultPolicyName is the only key policy name KMS has.
 const defaultPolicyName = "default"
-
-// GetKeyPolicyInput is GetKeyPolicy's request.
-type GetKeyPolicyInput struct {
-	KeyId      *string `json:"KeyId"`
-	PolicyName *string `json:"PolicyName"`
-}
-
-// GetKeyPolicyOutput is GetKeyPolicy's response.
-type GetKeyPolicyOutput struct {
-	Policy     string `json:"Policy"`
-	PolicyName string `json:"PolicyName"`
-}
-
-// PutKeyPolicyInput is PutKeyPolicy's request.
-type PutKeyPolicyInput struct {
-	KeyId                          *string `json:"KeyId"`
-	Policy                         *string `json:"Policy"`
-	PolicyName                     *string `json:"PolicyName"`
-	BypassPolicyLockoutSafetyCheck bool    `json:"BypassPolicyLockoutSafetyCheck"`
-}
-
-// ListKeyPoliciesOutput is ListKeyPolicies' response.
-type ListKeyPoliciesOutput struct {
-	PolicyNames []string `json:"PolicyNames"`
-	NextMarker  string   `json:"NextMarker,omitempty"`
-	Truncated   bool     `json:"Truncated"`
-}
-
-// ListKeyPoliciesInput is ListKeyPolicies' request.
-type ListKeyPoliciesInput struct {
-	KeyId  *string `json:"KeyId"`
-	Limit  *int    `json:"Limit"`
-	Marker *string `json:"Marker"`
-}
-
-func policyNameField(v *validation, name *string) {
-	v.str(name, "policyName", 1, 128)
-	v.pattern(name, "policyName", `[\w]+`, func(r rune) bool {
-		return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_'
-	})
-}
-
-func policyField(v *validation, p *string, required bool) {
-	if required && !v.required(p != nil, "policy") {
-		return
-	}
-	v.str(p, "policy", 1, 131072)
-	v.pattern(p, "policy", `[\u0009\u000A\u000D\u0020-\u00FF]+`, policyCharOK)
-}
 
 func checkPolicyName(name *string) error {
 	if name != nil && *name != defaultPolicyName {
@@ -94,8 +46,12 @@ func (s *Service) checkKeyPolicy(ctx context.Context, c *Caller, doc, keyAccount
 	if bypass {
 		return bound, nil
 	}
+	act, err := s.action(ctx, "PutKeyPolicy", ResourceKey)
+	if err != nil {
+		return nil, err
+	}
 	id := s.identity(c)
-	req := policy.Request{Principal: &id.p, Action: "kms:PutKeyPolicy", Resource: arn, Context: c}
+	req := policy.Request{Principal: &id.p, Action: act.Name, Resource: arn, Context: c}
 	if !policy.Authorize(&policy.AuthzInput{Request: &req, KeyPolicy: p.Bind(bound), KeyAccount: keyAccount, Identity: id.policies}).Allowed {
 		return nil, errorf(KindMalformedPolicy, "The new key policy will not allow you to update the key policy in the future.")
 	}
@@ -106,13 +62,7 @@ func (s *Service) checkKeyPolicy(ctx context.Context, c *Caller, doc, keyAccount
 // principals it names that have been deleted since: in their place it
 // shows their unique IDs, as KMS does ("If you delete the principal, the
 // key policy shows the principal's unique ID"; iam.Gone).
-func (s *Service) GetKeyPolicy(ctx context.Context, c *Caller, in *GetKeyPolicyInput) (*GetKeyPolicyOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	policyNameField(&v, in.PolicyName)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) GetKeyPolicy(ctx context.Context, c *Caller, in *kmsapi.GetKeyPolicyRequest) (*kmsapi.GetKeyPolicyResponse, error) {
 	k, err := s.loadKey(ctx, c, "GetKeyPolicy", *in.KeyId, refKeyOnly)
 	if err != nil {
 		return nil, err
@@ -131,18 +81,11 @@ func (s *Service) GetKeyPolicy(ctx context.Context, c *Caller, in *GetKeyPolicyI
 			return id, ok
 		})
 	}
-	return &GetKeyPolicyOutput{Policy: doc, PolicyName: defaultPolicyName}, nil
+	return &kmsapi.GetKeyPolicyResponse{Policy: doc, PolicyName: defaultPolicyName}, nil
 }
 
 // PutKeyPolicy replaces a key's policy.
-func (s *Service) PutKeyPolicy(ctx context.Context, c *Caller, in *PutKeyPolicyInput) (*Empty, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	policyField(&v, in.Policy, true)
-	policyNameField(&v, in.PolicyName)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) PutKeyPolicy(ctx context.Context, c *Caller, in *kmsapi.PutKeyPolicyRequest) (*kmsapi.Empty, error) {
 	bypass := in.BypassPolicyLockoutSafetyCheck
 	c.bypassLockout = &bypass
 	_, err := s.updateKey(ctx, c, "PutKeyPolicy", *in.KeyId, refKeyOnly, func(k *store.Key) (bool, error) {
@@ -165,25 +108,18 @@ func (s *Service) PutKeyPolicy(ctx context.Context, c *Caller, in *PutKeyPolicyI
 	if err != nil {
 		return nil, err
 	}
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // ListKeyPolicies lists a key's policy names: always "default".
-func (s *Service) ListKeyPolicies(ctx context.Context, c *Caller, in *ListKeyPoliciesInput) (*ListKeyPoliciesOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	limitField(&v, in.Limit, 1000)
-	markerField(&v, in.Marker)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) ListKeyPolicies(ctx context.Context, c *Caller, in *kmsapi.ListKeyPoliciesRequest) (*kmsapi.ListKeyPoliciesResponse, error) {
 	if _, err := s.loadKey(ctx, c, "ListKeyPolicies", *in.KeyId, refKeyOnly); err != nil {
 		return nil, err
 	}
 	if in.Marker != nil {
 		return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
 	}
-	return &ListKeyPoliciesOutput{PolicyNames: []string{defaultPolicyName}}, nil
+	return &kmsapi.ListKeyPoliciesResponse{PolicyNames: []string{defaultPolicyName}}, nil
 }
 
 // checkPrincipals refuses, as KMS does, a key policy that names a

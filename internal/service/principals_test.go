@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/iam"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -38,17 +39,17 @@ func TestPrincipalsBoundToUniqueIDs(t *testing.T) {
 		{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acctA + `:root"},"Action":"kms:*","Resource":"*"},
 		{"Effect":"Allow","Principal":{"AWS":"` + contractorARN + `"},"Action":"kms:Encrypt","Resource":"*"}]}`
 	arn := newTestKey(t, s, rootOf(acctA), &policy)
-	g, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(contractorARN),
+	g, err := s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(contractorARN),
 		RetiringPrincipal: ptr(contractorARN), Operations: []string{"Encrypt", "Decrypt"}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	blob, err := s.Encrypt(t.Context(), rootOf(acctA), &EncryptInput{KeyId: ptr(arn), Plaintext: []byte("p")})
+	blob, err := s.Encrypt(t.Context(), rootOf(acctA), &kmsapi.EncryptRequest{KeyId: ptr(arn), Plaintext: []byte("p")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	decrypt := func(svc *Service, c *Caller) error {
-		_, err := svc.Decrypt(t.Context(), c, &DecryptInput{CiphertextBlob: blob.CiphertextBlob, GrantTokens: []string{g.GrantToken}})
+		_, err := svc.Decrypt(t.Context(), c, &kmsapi.DecryptRequest{CiphertextBlob: blob.CiphertextBlob, GrantTokens: []string{g.GrantToken}})
 		return err
 	}
 	for i, svc := range []*Service{s, other} { // node 2 caches the key now
@@ -68,19 +69,19 @@ func TestPrincipalsBoundToUniqueIDs(t *testing.T) {
 			t.Errorf("node %d: Decrypt by the user created again, with the grant's token: got %v, want AccessDenied", i+1, err)
 		}
 	}
-	if _, err := s.RetireGrant(t.Context(), fresh(), &RetireGrantInput{GrantToken: ptr(g.GrantToken)}); kindOf(err) != KindAccessDenied {
+	if _, err := s.RetireGrant(t.Context(), fresh(), &kmsapi.RetireGrantRequest{GrantToken: ptr(g.GrantToken)}); kindOf(err) != KindAccessDenied {
 		t.Errorf("RetireGrant by the retiring principal's namesake: got %v, want AccessDenied", err)
 	}
 
 	// What the key policy and the grant show: the old user's unique ID.
-	got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &GetKeyPolicyInput{KeyId: ptr(arn)})
+	got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.GetKeyPolicyRequest{KeyId: ptr(arn)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := strings.Replace(policy, contractorARN, old.Principal.UserID, 1); got.Policy != want {
 		t.Errorf("GetKeyPolicy after the user was deleted:\n got %s\nwant %s", got.Policy, want)
 	}
-	list, err := s.ListGrants(t.Context(), rootOf(acctA), &ListGrantsInput{KeyId: ptr(arn)})
+	list, err := s.ListGrants(t.Context(), rootOf(acctA), &kmsapi.ListGrantsRequest{KeyId: ptr(arn)})
 	if err != nil || len(list.Grants) != 1 {
 		t.Fatalf("ListGrants: %+v %v", list, err)
 	}
@@ -88,7 +89,7 @@ func TestPrincipalsBoundToUniqueIDs(t *testing.T) {
 		t.Errorf("ListGrants shows grantee %q, retiring %q; want the old user's unique ID %q", e.GranteePrincipal, e.RetiringPrincipal, old.Principal.UserID)
 	}
 	for _, filter := range []string{contractorARN, old.Principal.UserID} {
-		list, err := s.ListGrants(t.Context(), rootOf(acctA), &ListGrantsInput{KeyId: ptr(arn), GranteePrincipal: ptr(filter)})
+		list, err := s.ListGrants(t.Context(), rootOf(acctA), &kmsapi.ListGrantsRequest{KeyId: ptr(arn), GranteePrincipal: ptr(filter)})
 		want := 0
 		if filter == old.Principal.UserID {
 			want = 1
@@ -97,23 +98,23 @@ func TestPrincipalsBoundToUniqueIDs(t *testing.T) {
 			t.Errorf("ListGrants(GranteePrincipal %s) = %+v, %v; want %d grants", filter, list, err, want)
 		}
 	}
-	ret, err := s.ListRetirableGrants(t.Context(), rootOf(acctA), &ListRetirableGrantsInput{RetiringPrincipal: ptr(contractorARN)})
+	ret, err := s.ListRetirableGrants(t.Context(), rootOf(acctA), &kmsapi.ListRetirableGrantsRequest{RetiringPrincipal: ptr(contractorARN)})
 	if err != nil || len(ret.Grants) != 0 {
 		t.Errorf("ListRetirableGrants of the user created again = %+v, %v; want none", ret, err)
 	}
 
 	// Putting the policy again binds it to the user that exists now.
-	if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &PutKeyPolicyInput{KeyId: ptr(arn), Policy: ptr(policy)}); err != nil {
+	if _, err := s.PutKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.PutKeyPolicyRequest{KeyId: ptr(arn), Policy: ptr(policy)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := encrypt(t, s, fresh(), arn, nil); err != nil {
 		t.Errorf("Encrypt by the new user once the policy is put again: %v", err)
 	}
-	if got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &GetKeyPolicyInput{KeyId: ptr(arn)}); err != nil || got.Policy != policy {
+	if got, err := s.GetKeyPolicy(t.Context(), rootOf(acctA), &kmsapi.GetKeyPolicyRequest{KeyId: ptr(arn)}); err != nil || got.Policy != policy {
 		t.Errorf("GetKeyPolicy after the put: %v\n%s", err, got.Policy)
 	}
 	// A named grant repeated for the new user is a new grant, not the old one.
-	in := &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(contractorARN), Operations: []string{"Decrypt"}, Name: ptr("n")}
+	in := &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(contractorARN), Operations: []string{"Decrypt"}, Name: ptr("n")}
 	g1, err := s.CreateGrant(t.Context(), rootOf(acctA), in)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +146,7 @@ func TestCreateGrantPrincipalMustExist(t *testing.T) {
 		{"arn:aws:iam::" + acctA + ":user/other/real", "", "arn:aws:iam::" + acctA + ":user/other/real"}, // another path
 		{real, "arn:aws:iam::" + acctA + ":user/ghost", "arn:aws:iam::" + acctA + ":user/ghost"},
 	} {
-		in := &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(c.grantee), Operations: []string{"Decrypt"}}
+		in := &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(c.grantee), Operations: []string{"Decrypt"}}
 		if c.retiring != "" {
 			in.RetiringPrincipal = ptr(c.retiring)
 		}
@@ -154,11 +155,11 @@ func TestCreateGrantPrincipalMustExist(t *testing.T) {
 			t.Errorf("CreateGrant(grantee %s, retiring %s): got %v, want InvalidArn %q", c.grantee, c.retiring, err, want)
 		}
 	}
-	if list, err := s.ListGrants(t.Context(), rootOf(acctA), &ListGrantsInput{KeyId: ptr(arn)}); err != nil || len(list.Grants) != 0 {
+	if list, err := s.ListGrants(t.Context(), rootOf(acctA), &kmsapi.ListGrantsRequest{KeyId: ptr(arn)}); err != nil || len(list.Grants) != 0 {
 		t.Errorf("grants after the refusals: %+v %v", list, err)
 	}
 	for _, p := range []string{real, "arn:aws:iam::" + acctB + ":root"} {
-		if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(p), RetiringPrincipal: ptr(p), Operations: []string{"Decrypt"}}); err != nil {
+		if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(p), RetiringPrincipal: ptr(p), Operations: []string{"Decrypt"}}); err != nil {
 			t.Errorf("CreateGrant to %s, which exists: %v", p, err)
 		}
 	}
@@ -169,10 +170,10 @@ func TestCreateGrantPrincipalMustExist(t *testing.T) {
 func TestListGrantsGranteeServicePrincipal(t *testing.T) {
 	s := newNodes(t, 1)[0].svc
 	arn := newTestKey(t, s, rootOf(acctA), nil)
-	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &CreateGrantInput{KeyId: ptr(arn), GranteePrincipal: ptr(iam.RootARN(acctB)), Operations: []string{"Decrypt"}}); err != nil {
+	if _, err := s.CreateGrant(t.Context(), rootOf(acctA), &kmsapi.CreateGrantRequest{KeyId: ptr(arn), GranteePrincipal: ptr(iam.RootARN(acctB)), Operations: []string{"Decrypt"}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := s.ListGrants(t.Context(), rootOf(acctA), &ListGrantsInput{KeyId: ptr(arn), GranteeServicePrincipal: ptr("rds.amazonaws.com")})
+	out, err := s.ListGrants(t.Context(), rootOf(acctA), &kmsapi.ListGrantsRequest{KeyId: ptr(arn), GranteeServicePrincipal: ptr("rds.amazonaws.com")})
 	if kindOf(err) != KindUnsupportedOperation {
 		t.Errorf("ListGrants with GranteeServicePrincipal: got %+v, %v; want UnsupportedOperation", out, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/postgres"
 	"github.com/trentkms/trent/internal/store/sqlstore"
@@ -74,26 +75,26 @@ func TestCryptoPathReadsNoStore(t *testing.T) {
 			defer kr.Close()
 			svc := New(Config{Store: counting, Keyring: kr})
 			c := &Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", Region: "us-east-1"}
-			out, err := svc.CreateKey(ctx, c, &CreateKeyInput{})
+			out, err := svc.CreateKey(ctx, c, &kmsapi.CreateKeyRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			alias := "alias/q-" + out.KeyMetadata.KeyId[:8]
-			if _, err := svc.CreateAlias(ctx, c, &AliasInput{AliasName: &alias, TargetKeyId: &out.KeyMetadata.KeyId}); err != nil {
+			if _, err := svc.CreateAlias(ctx, c, &kmsapi.CreateAliasRequest{AliasName: &alias, TargetKeyId: &out.KeyMetadata.KeyId}); err != nil {
 				t.Fatal(err)
 			}
 			run := func() {
-				enc, err := svc.Encrypt(ctx, c, &EncryptInput{KeyId: &alias, Plaintext: []byte("hello"), EncryptionContext: map[string]string{"a": "b"}})
+				enc, err := svc.Encrypt(ctx, c, &kmsapi.EncryptRequest{KeyId: &alias, Plaintext: []byte("hello"), EncryptionContext: map[string]string{"a": "b"}})
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := svc.Decrypt(ctx, c, &DecryptInput{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"a": "b"}}); err != nil {
+				if _, err := svc.Decrypt(ctx, c, &kmsapi.DecryptRequest{CiphertextBlob: enc.CiphertextBlob, EncryptionContext: map[string]string{"a": "b"}}); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := svc.GenerateDataKey(ctx, c, &GenerateDataKeyInput{KeyId: &out.KeyMetadata.Arn, NumberOfBytes: ptr(32)}); err != nil {
+				if _, err := svc.GenerateDataKey(ctx, c, &kmsapi.GenerateDataKeyRequest{KeyId: &out.KeyMetadata.Arn, NumberOfBytes: ptr(32)}); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := svc.ReEncrypt(ctx, c, &ReEncryptInput{CiphertextBlob: enc.CiphertextBlob, SourceEncryptionContext: map[string]string{"a": "b"}, DestinationKeyId: &alias}); err != nil {
+				if _, err := svc.ReEncrypt(ctx, c, &kmsapi.ReEncryptRequest{CiphertextBlob: enc.CiphertextBlob, SourceEncryptionContext: map[string]string{"a": "b"}, DestinationKeyId: &alias}); err != nil {
 					t.Fatal(err)
 				}
 			}

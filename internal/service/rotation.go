@@ -6,13 +6,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
-// Rotation limits and defaults (kms-api.md sections 3, 7.2 and 7.3).
+// Rotation limits and defaults (kms-api.md sections 3, 7.2 and 7.3; the
+// model bounds RotationPeriodInDays to 90-2560).
 const (
-	minRotationPeriodDays     = 90
-	maxRotationPeriodDays     = 2560
 	defaultRotationPeriodDays = 365
 	maxOnDemandRotations      = 25
 	// onDemandConflictWindow: RotateKeyOnDemand answers ConflictException
@@ -40,50 +40,6 @@ const (
 	materialNonCurrent      = "NON_CURRENT"
 	materialPendingRotation = "PENDING_ROTATION"
 )
-
-// Input and output shapes of the rotation operations.
-type (
-	EnableKeyRotationInput struct {
-		KeyId                *string `json:"KeyId"`
-		RotationPeriodInDays *int    `json:"RotationPeriodInDays"`
-	}
-	GetKeyRotationStatusOutput struct {
-		KeyId                     string `json:"KeyId"`
-		KeyRotationEnabled        bool   `json:"KeyRotationEnabled"`
-		NextRotationDate          *Epoch `json:"NextRotationDate,omitempty"`
-		OnDemandRotationStartDate *Epoch `json:"OnDemandRotationStartDate,omitempty"`
-		RotationPeriodInDays      *int   `json:"RotationPeriodInDays,omitempty"`
-	}
-	RotateKeyOnDemandOutput struct {
-		KeyId string `json:"KeyId"`
-	}
-	ListKeyRotationsInput struct {
-		KeyId              *string `json:"KeyId"`
-		IncludeKeyMaterial *string `json:"IncludeKeyMaterial"`
-		Limit              *int    `json:"Limit"`
-		Marker             *string `json:"Marker"`
-	}
-	RotationsListEntry struct {
-		KeyId            string `json:"KeyId"`
-		KeyMaterialId    string `json:"KeyMaterialId,omitempty"`
-		KeyMaterialState string `json:"KeyMaterialState,omitempty"`
-		RotationDate     *Epoch `json:"RotationDate,omitempty"`
-		RotationType     string `json:"RotationType,omitempty"`
-		// Imported material (origin EXTERNAL) only.
-		ImportState            string `json:"ImportState,omitempty"`
-		KeyMaterialDescription string `json:"KeyMaterialDescription,omitempty"`
-		ExpirationModel        string `json:"ExpirationModel,omitempty"`
-		ValidTo                *Epoch `json:"ValidTo,omitempty"`
-	}
-	ListKeyRotationsOutput struct {
-		NextMarker string               `json:"NextMarker,omitempty"`
-		Rotations  []RotationsListEntry `json:"Rotations"`
-		Truncated  bool                 `json:"Truncated"`
-	}
-)
-
-// IncludeKeyMaterialValues lists IncludeKeyMaterial.
-var IncludeKeyMaterialValues = []string{includeAllKeyMaterial, includeRotationsOnly}
 
 // Operations that rotationKey checks a key for.
 const (
@@ -140,13 +96,7 @@ func rotationKey(k *store.Key, op string) error {
 // default). The first automatic rotation is due one period after this call,
 // by the service's key clock. Enabling again with the period in force
 // changes nothing; with another period it restarts the schedule.
-func (s *Service) EnableKeyRotation(ctx context.Context, c *Caller, in *EnableKeyRotationInput) (*Empty, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.intRange(in.RotationPeriodInDays, "rotationPeriodInDays", minRotationPeriodDays, maxRotationPeriodDays)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) EnableKeyRotation(ctx context.Context, c *Caller, in *kmsapi.EnableKeyRotationRequest) (*kmsapi.Empty, error) {
 	period := defaultRotationPeriodDays
 	if in.RotationPeriodInDays != nil {
 		period = *in.RotationPeriodInDays
@@ -166,17 +116,12 @@ func (s *Service) EnableKeyRotation(ctx context.Context, c *Caller, in *EnableKe
 	if err != nil {
 		return nil, err
 	}
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // DisableKeyRotation turns off automatic rotation. Earlier material stays
 // and decrypts; on-demand rotation remains possible.
-func (s *Service) DisableKeyRotation(ctx context.Context, c *Caller, in *KeyIdInput) (*Empty, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) DisableKeyRotation(ctx context.Context, c *Caller, in *kmsapi.DisableKeyRotationRequest) (*kmsapi.Empty, error) {
 	_, err := s.updateKey(ctx, c, opDisableKeyRotation, *in.KeyId, refKeyOnly, func(k *store.Key) (bool, error) {
 		if err := rotationKey(k, opDisableKeyRotation); err != nil {
 			return false, err
@@ -190,18 +135,13 @@ func (s *Service) DisableKeyRotation(ctx context.Context, c *Caller, in *KeyIdIn
 	if err != nil {
 		return nil, err
 	}
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // GetKeyRotationStatus reports whether automatic rotation is on and, when
 // it is, its period and next date. A key pending deletion reports false
 // (its setting returns if the deletion is cancelled), as AWS does.
-func (s *Service) GetKeyRotationStatus(ctx context.Context, c *Caller, in *KeyIdInput) (*GetKeyRotationStatusOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) GetKeyRotationStatus(ctx context.Context, c *Caller, in *kmsapi.GetKeyRotationStatusRequest) (*kmsapi.GetKeyRotationStatusResponse, error) {
 	k, err := s.loadKey(ctx, c, opGetKeyRotationStatus, *in.KeyId, refKeyOnly)
 	if err != nil {
 		return nil, err
@@ -209,7 +149,7 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, c *Caller, in *KeyId
 	if err := rotationKey(&k, opGetKeyRotationStatus); err != nil {
 		return nil, err
 	}
-	out := &GetKeyRotationStatusOutput{KeyId: KeyARN(k.Region, k.Account, k.ID)}
+	out := &kmsapi.GetKeyRotationStatusResponse{KeyId: KeyARN(k.Region, k.Account, k.ID)}
 	if k.RotationEnabled && k.State != StatePendingDeletion {
 		out.KeyRotationEnabled = true
 		out.RotationPeriodInDays = &k.RotationPeriodDays
@@ -223,12 +163,7 @@ func (s *Service) GetKeyRotationStatus(ctx context.Context, c *Caller, in *KeyId
 // new encryptions use it, earlier ciphertexts still decrypt with the
 // material they name. Each key may be rotated on demand 25 times; the
 // automatic schedule is unchanged. It returns the key ARN.
-func (s *Service) RotateKeyOnDemand(ctx context.Context, c *Caller, in *KeyIdInput) (*RotateKeyOnDemandOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) RotateKeyOnDemand(ctx context.Context, c *Caller, in *kmsapi.RotateKeyOnDemandRequest) (*kmsapi.RotateKeyOnDemandResponse, error) {
 	for attempt := 0; ; attempt++ {
 		k, err := s.loadKey(ctx, c, opRotateKeyOnDemand, *in.KeyId, refKeyOnly)
 		if err != nil {
@@ -263,7 +198,7 @@ func (s *Service) RotateKeyOnDemand(ctx context.Context, c *Caller, in *KeyIdInp
 		if err != nil {
 			return nil, s.internal(ctx, opRotateKeyOnDemand, err)
 		}
-		return &RotateKeyOnDemandOutput{KeyId: KeyARN(nk.Region, nk.Account, nk.ID)}, nil
+		return &kmsapi.RotateKeyOnDemandResponse{KeyId: KeyARN(nk.Region, nk.Account, nk.ID)}, nil
 	}
 }
 
@@ -342,15 +277,7 @@ func (s *Service) rotateImported(ctx context.Context, k store.Key) (store.Key, e
 // (IMPORTED, or PENDING_IMPORT once deleted or expired),
 // KeyMaterialDescription and the material's expiration. NextMarker is
 // opaque to clients.
-func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRotationsInput) (*ListKeyRotationsOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.enum(in.IncludeKeyMaterial, "includeKeyMaterial", IncludeKeyMaterialValues)
-	limitField(&v, in.Limit, 1000)
-	markerField(&v, in.Marker)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *kmsapi.ListKeyRotationsRequest) (*kmsapi.ListKeyRotationsResponse, error) {
 	limit := 100
 	if in.Limit != nil {
 		limit = *in.Limit
@@ -375,7 +302,7 @@ func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRo
 	}
 	all := deref(in.IncludeKeyMaterial) == includeAllKeyMaterial
 	arn := KeyARN(k.Region, k.Account, k.ID)
-	out := &ListKeyRotationsOutput{Rotations: []RotationsListEntry{}}
+	out := &kmsapi.ListKeyRotationsResponse{Rotations: []kmsapi.RotationsListEntry{}}
 	var last uint32 // the version of the last entry listed
 	for _, m := range ms {
 		if uint64(m.Version) <= after || m.RotationType == "" && !all {
@@ -386,7 +313,7 @@ func (s *Service) ListKeyRotations(ctx context.Context, c *Caller, in *ListKeyRo
 			out.NextMarker = strconv.FormatUint(uint64(last), 10)
 			break
 		}
-		e := RotationsListEntry{KeyId: arn, KeyMaterialId: m.MaterialID, KeyMaterialState: materialNonCurrent}
+		e := kmsapi.RotationsListEntry{KeyId: arn, KeyMaterialId: m.MaterialID, KeyMaterialState: materialNonCurrent}
 		switch {
 		case m.Pending:
 			e.KeyMaterialState = materialPendingRotation

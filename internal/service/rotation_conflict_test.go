@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"testing"
 	"time"
+
+	"github.com/trentkms/trent/internal/kmsapi"
 )
 
 // TestRotateOnDemandConflict: RotateKeyOnDemand answers ConflictException
@@ -14,7 +16,7 @@ func TestRotateOnDemandConflict(t *testing.T) {
 	s, _, now := clockedService(t)
 	md := createSymmetric(t, s)
 	id := md.KeyId
-	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: ptr(90)}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &id, RotationPeriodInDays: ptr(90)}); err != nil {
 		t.Fatal(err)
 	}
 	due := now.Add(90 * 24 * time.Hour)
@@ -29,7 +31,7 @@ func TestRotateOnDemandConflict(t *testing.T) {
 		{"overdue, not yet run", due.Add(time.Minute), KindConflict},
 	} {
 		*now = tt.at
-		_, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id})
+		_, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id})
 		if KindOf(err) != tt.want && !(tt.want == 0 && err == nil) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
@@ -37,10 +39,10 @@ func TestRotateOnDemandConflict(t *testing.T) {
 	if w, err := s.RunDueWork(ctx); err != nil || w.Rotated != 1 {
 		t.Fatalf("RunDueWork = %+v, %v", w, err)
 	}
-	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); err != nil {
+	if _, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id}); err != nil {
 		t.Errorf("RotateKeyOnDemand after the automatic rotation ran: %v", err)
 	}
-	st, err := s.GetKeyRotationStatus(ctx, caller(), &KeyIdInput{KeyId: &id})
+	st, err := s.GetKeyRotationStatus(ctx, caller(), &kmsapi.GetKeyRotationStatusRequest{KeyId: &id})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,11 +60,11 @@ func TestListKeyRotationsImported(t *testing.T) {
 	rand.Read(material)
 	validTo := now.Add(30 * 24 * time.Hour)
 	id := importExpiring(t, s, material, validTo)
-	d, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id})
+	d, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
+	r, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
 	if err != nil {
 		t.Fatalf("ListKeyRotations: %v", err)
 	}
@@ -74,11 +76,11 @@ func TestListKeyRotationsImported(t *testing.T) {
 		e.ExpirationModel != ExpirationExpires || e.ValidTo == nil || !e.ValidTo.Time().Equal(validTo) || e.RotationDate != nil || e.RotationType != "" {
 		t.Errorf("entry %+v; want material %s CURRENT IMPORTED KEY_MATERIAL_EXPIRES until %v, no rotation date or type", e, d.KeyMetadata.CurrentKeyMaterialId, validTo)
 	}
-	r, err = s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id})
+	r, err = s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id})
 	if err != nil || len(r.Rotations) != 0 {
 		t.Errorf("ListKeyRotations ROTATIONS_ONLY: %+v, %v; want no entries", r, err)
 	}
-	if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id}); KindOf(err) != KindInvalidState {
+	if _, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id}); KindOf(err) != KindInvalidState {
 		t.Errorf("RotateKeyOnDemand of an imported key without PENDING_ROTATION material: %v, want KMSInvalidStateException", err)
 	}
 }

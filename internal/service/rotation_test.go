@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 	"github.com/trentkms/trent/internal/store/sqlstore"
@@ -55,18 +56,18 @@ func newClocked(t *testing.T) (*Service, *sqlstore.DB, *clock) {
 	return New(Config{Store: st, Keyring: kr, Now: clk.now}), st, clk
 }
 
-func createSymmetric(t *testing.T, s *Service) *KeyMetadata {
+func createSymmetric(t *testing.T, s *Service) *kmsapi.KeyMetadata {
 	t.Helper()
-	out, err := s.CreateKey(t.Context(), caller(), &CreateKeyInput{})
+	out, err := s.CreateKey(t.Context(), caller(), &kmsapi.CreateKeyRequest{})
 	if err != nil {
 		t.Fatalf("CreateKey: %v", err)
 	}
 	return out.KeyMetadata
 }
 
-func rotationStatus(t *testing.T, s *Service, keyID string) *GetKeyRotationStatusOutput {
+func rotationStatus(t *testing.T, s *Service, keyID string) *kmsapi.GetKeyRotationStatusResponse {
 	t.Helper()
-	out, err := s.GetKeyRotationStatus(t.Context(), caller(), &KeyIdInput{KeyId: &keyID})
+	out, err := s.GetKeyRotationStatus(t.Context(), caller(), &kmsapi.GetKeyRotationStatusRequest{KeyId: &keyID})
 	if err != nil {
 		t.Fatalf("GetKeyRotationStatus: %v", err)
 	}
@@ -75,7 +76,7 @@ func rotationStatus(t *testing.T, s *Service, keyID string) *GetKeyRotationStatu
 
 // checkStatus compares a rotation status with what is wanted; next is the
 // zero time when rotation is off.
-func checkStatus(t *testing.T, got *GetKeyRotationStatusOutput, arn string, enabled bool, period int, next time.Time) {
+func checkStatus(t *testing.T, got *kmsapi.GetKeyRotationStatusResponse, arn string, enabled bool, period int, next time.Time) {
 	t.Helper()
 	if got.KeyId != arn || got.KeyRotationEnabled != enabled {
 		t.Errorf("status: KeyId %q, KeyRotationEnabled %v; want %q, %v", got.KeyId, got.KeyRotationEnabled, arn, enabled)
@@ -107,14 +108,14 @@ func TestRotationSchedule(t *testing.T) {
 	checkStatus(t, rotationStatus(t, s, id), arn, false, 0, time.Time{})
 
 	t0 := clk.advance(time.Hour)
-	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &id}); err != nil {
 		t.Fatalf("EnableKeyRotation: %v", err)
 	}
 	checkStatus(t, rotationStatus(t, s, id), arn, true, 365, t0.AddDate(0, 0, 365))
 
 	// Enabling again with the period in force keeps the schedule.
 	clk.advance(48 * time.Hour)
-	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &arn, RotationPeriodInDays: ptr(365)}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &arn, RotationPeriodInDays: ptr(365)}); err != nil {
 		t.Fatalf("EnableKeyRotation again: %v", err)
 	}
 	checkStatus(t, rotationStatus(t, s, arn), arn, true, 365, t0.AddDate(0, 0, 365))
@@ -122,7 +123,7 @@ func TestRotationSchedule(t *testing.T) {
 	// Another period restarts it from the clock's now.
 	for _, period := range []int{90, 2560} {
 		tn := clk.advance(time.Minute)
-		if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: &period}); err != nil {
+		if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &id, RotationPeriodInDays: &period}); err != nil {
 			t.Fatalf("EnableKeyRotation(%d days): %v", period, err)
 		}
 		checkStatus(t, rotationStatus(t, s, id), arn, true, period, tn.Add(time.Duration(period)*24*time.Hour))
@@ -144,12 +145,12 @@ func TestRotationSchedule(t *testing.T) {
 	}
 	checkStatus(t, rotationStatus(t, s, id), arn, true, 2560, k.NextRotation)
 
-	if _, err := s.DisableKeyRotation(ctx, caller(), &KeyIdInput{KeyId: &id}); err != nil {
+	if _, err := s.DisableKeyRotation(ctx, caller(), &kmsapi.DisableKeyRotationRequest{KeyId: &id}); err != nil {
 		t.Fatalf("DisableKeyRotation: %v", err)
 	}
 	checkStatus(t, rotationStatus(t, s, id), arn, false, 0, time.Time{})
 	// Disabling twice is fine.
-	if _, err := s.DisableKeyRotation(ctx, caller(), &KeyIdInput{KeyId: &id}); err != nil {
+	if _, err := s.DisableKeyRotation(ctx, caller(), &kmsapi.DisableKeyRotationRequest{KeyId: &id}); err != nil {
 		t.Fatalf("DisableKeyRotation again: %v", err)
 	}
 
@@ -160,7 +161,7 @@ func TestRotationSchedule(t *testing.T) {
 		{89, "1 validation error detected: Value '89' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value greater than or equal to 90"},
 		{2561, "1 validation error detected: Value '2561' at 'rotationPeriodInDays' failed to satisfy constraint: Member must have value less than or equal to 2560"},
 	} {
-		_, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id, RotationPeriodInDays: &tc.period})
+		_, err := callOp(t, s, caller(), "EnableKeyRotation", &kmsapi.EnableKeyRotationRequest{KeyId: &id, RotationPeriodInDays: &tc.period})
 		if e, ok := err.(*Error); !ok || e.Kind != KindValidation || e.Message != tc.msg {
 			t.Errorf("EnableKeyRotation(%d days): got %v, want Validation: %s", tc.period, err, tc.msg)
 		}
@@ -188,7 +189,7 @@ func TestRotateOnDemand(t *testing.T) {
 	encrypt := func(version uint32) {
 		t.Helper()
 		pt := fmt.Appendf(nil, "message %d", len(blobs))
-		out, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &id, Plaintext: bytes.Clone(pt)})
+		out, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &id, Plaintext: bytes.Clone(pt)})
 		if err != nil {
 			t.Fatalf("Encrypt: %v", err)
 		}
@@ -204,14 +205,14 @@ func TestRotateOnDemand(t *testing.T) {
 	encrypt(1)
 	for i := range 3 {
 		rotated = append(rotated, clk.advance(24*time.Hour))
-		out, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id})
+		out, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id})
 		if err != nil {
 			t.Fatalf("RotateKeyOnDemand %d: %v", i+1, err)
 		}
 		if out.KeyId != arn {
 			t.Errorf("RotateKeyOnDemand.KeyId = %q, want %q", out.KeyId, arn)
 		}
-		d, err := s.DescribeKey(ctx, caller(), &KeyIdInput{KeyId: &id})
+		d, err := s.DescribeKey(ctx, caller(), &kmsapi.DescribeKeyRequest{KeyId: &id})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -226,14 +227,14 @@ func TestRotateOnDemand(t *testing.T) {
 	}
 
 	for i, b := range blobs {
-		out, err := s.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: b.blob})
+		out, err := s.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: b.blob})
 		if err != nil {
 			t.Fatalf("Decrypt of blob %d: %v", i, err)
 		}
 		if !bytes.Equal(out.Plaintext, b.pt) || out.KeyMaterialId != materials[b.version-1] {
 			t.Errorf("Decrypt of blob %d = %q with material %s; want %q with %s", i, out.Plaintext, out.KeyMaterialId, b.pt, materials[b.version-1])
 		}
-		re, err := s.ReEncrypt(ctx, caller(), &ReEncryptInput{CiphertextBlob: b.blob, DestinationKeyId: &id})
+		re, err := s.ReEncrypt(ctx, caller(), &kmsapi.ReEncryptRequest{CiphertextBlob: b.blob, DestinationKeyId: &id})
 		if err != nil {
 			t.Fatalf("ReEncrypt of blob %d: %v", i, err)
 		}
@@ -248,35 +249,35 @@ func TestRotateOnDemand(t *testing.T) {
 	}
 
 	// ListKeyRotations: the three rotations, oldest first.
-	var want []RotationsListEntry
+	var want []kmsapi.RotationsListEntry
 	for i := range 3 {
-		e := RotationsListEntry{KeyId: arn, KeyMaterialId: materials[i+1], KeyMaterialState: materialNonCurrent, RotationDate: epochPtr(rotated[i]), RotationType: store.RotationOnDemand}
+		e := kmsapi.RotationsListEntry{KeyId: arn, KeyMaterialId: materials[i+1], KeyMaterialState: materialNonCurrent, RotationDate: epochPtr(rotated[i]), RotationType: store.RotationOnDemand}
 		if i == 2 {
 			e.KeyMaterialState = materialCurrent
 		}
 		want = append(want, e)
 	}
-	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &arn})
+	list, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &arn})
 	if err != nil {
 		t.Fatalf("ListKeyRotations: %v", err)
 	}
 	if d := diffEntries(want, list.Rotations); d != "" || list.Truncated || list.NextMarker != "" {
 		t.Errorf("ListKeyRotations: Truncated %v, NextMarker %q, entries:\n%s", list.Truncated, list.NextMarker, d)
 	}
-	first := RotationsListEntry{KeyId: arn, KeyMaterialId: materials[0], KeyMaterialState: materialNonCurrent}
-	all, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
+	first := kmsapi.RotationsListEntry{KeyId: arn, KeyMaterialId: materials[0], KeyMaterialState: materialNonCurrent}
+	all, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id, IncludeKeyMaterial: ptr(includeAllKeyMaterial)})
 	if err != nil {
 		t.Fatalf("ListKeyRotations(ALL_KEY_MATERIAL): %v", err)
 	}
-	if d := diffEntries(append([]RotationsListEntry{first}, want...), all.Rotations); d != "" {
+	if d := diffEntries(append([]kmsapi.RotationsListEntry{first}, want...), all.Rotations); d != "" {
 		t.Errorf("ListKeyRotations(ALL_KEY_MATERIAL):\n%s", d)
 	}
 
 	// Pagination, one entry a page.
-	var paged []RotationsListEntry
+	var paged []kmsapi.RotationsListEntry
 	var marker *string
 	for page := 0; ; page++ {
-		out, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, Limit: ptr(1), Marker: marker})
+		out, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id, Limit: ptr(1), Marker: marker})
 		if err != nil {
 			t.Fatalf("ListKeyRotations page %d: %v", page, err)
 		}
@@ -292,12 +293,12 @@ func TestRotateOnDemand(t *testing.T) {
 	if d := diffEntries(want, paged); d != "" {
 		t.Errorf("ListKeyRotations pages:\n%s", d)
 	}
-	if _, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id, Marker: ptr("not-a-marker")}); kindOf(err) != KindInvalidMarker {
+	if _, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id, Marker: ptr("not-a-marker")}); kindOf(err) != KindInvalidMarker {
 		t.Errorf("ListKeyRotations with a bad marker: got %v, want InvalidMarker", err)
 	}
 }
 
-func diffEntries(want, got []RotationsListEntry) string {
+func diffEntries(want, got []kmsapi.RotationsListEntry) string {
 	var b bytes.Buffer
 	if len(want) != len(got) {
 		fmt.Fprintf(&b, "got %d entries, want %d\n", len(got), len(want))
@@ -320,16 +321,16 @@ func TestRotateOnDemandLimit(t *testing.T) {
 	s, _, _ := newClocked(t)
 	md := createSymmetric(t, s)
 	for i := range maxOnDemandRotations {
-		if _, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId}); err != nil {
+		if _, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &md.KeyId}); err != nil {
 			t.Fatalf("RotateKeyOnDemand %d: %v", i+1, err)
 		}
 	}
-	_, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId})
+	_, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &md.KeyId})
 	want := "The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: " + md.Arn
 	if e, ok := err.(*Error); !ok || e.Kind != KindLimitExceeded || e.Message != want {
 		t.Fatalf("26th RotateKeyOnDemand: got %v, want LimitExceeded: %s", err, want)
 	}
-	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &md.KeyId})
+	list, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &md.KeyId})
 	if err != nil || len(list.Rotations) != maxOnDemandRotations {
 		t.Fatalf("ListKeyRotations after the limit: %d entries, %v; want %d", len(list.Rotations), err, maxOnDemandRotations)
 	}
@@ -342,7 +343,7 @@ func TestRotateAutomatic(t *testing.T) {
 	ctx := t.Context()
 	s, st, clk := newClocked(t)
 	md := createSymmetric(t, s)
-	if _, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
+	if _, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &md.KeyId, RotationPeriodInDays: ptr(90)}); err != nil {
 		t.Fatal(err)
 	}
 	due := clk.advance(90 * 24 * time.Hour)
@@ -362,7 +363,7 @@ func TestRotateAutomatic(t *testing.T) {
 			nk.CurrentMaterial, nk.OnDemandRotations, nk.NextRotation, due.AddDate(0, 0, 90))
 	}
 	checkStatus(t, rotationStatus(t, s, md.KeyId), md.Arn, true, 90, due.AddDate(0, 0, 90))
-	list, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &md.KeyId})
+	list, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &md.KeyId})
 	if err != nil || len(list.Rotations) != 1 || list.Rotations[0].RotationType != store.RotationAutomatic || !list.Rotations[0].RotationDate.Time().Equal(due) {
 		t.Fatalf("ListKeyRotations after an automatic rotation = %+v, %v; want one AUTOMATIC entry dated %v", list, err, due)
 	}
@@ -370,7 +371,7 @@ func TestRotateAutomatic(t *testing.T) {
 	if _, err := s.rotate(ctx, k, store.RotationAutomatic); err == nil {
 		t.Errorf("rotate of a stale key record succeeded")
 	}
-	enc, err := s.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("x")})
+	enc, err := s.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("x")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -385,21 +386,21 @@ func TestRotateAutomatic(t *testing.T) {
 func TestRotationKeyRules(t *testing.T) {
 	ctx := t.Context()
 	s, st, _ := newClocked(t)
-	mk := func(in *CreateKeyInput) *KeyMetadata {
+	mk := func(in *kmsapi.CreateKeyRequest) *kmsapi.KeyMetadata {
 		out, err := s.CreateKey(ctx, caller(), in)
 		if err != nil {
 			t.Fatalf("CreateKey: %v", err)
 		}
 		return out.KeyMetadata
 	}
-	rsa := mk(&CreateKeyInput{KeySpec: ptr("RSA_2048"), KeyUsage: ptr(UsageSignVerify)})
-	hmac := mk(&CreateKeyInput{KeySpec: ptr("HMAC_256"), KeyUsage: ptr(UsageMac)})
-	ext := mk(&CreateKeyInput{Origin: ptr(OriginExternal)})
-	disabled := mk(&CreateKeyInput{})
-	if _, err := s.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &disabled.KeyId}); err != nil {
+	rsa := mk(&kmsapi.CreateKeyRequest{KeySpec: ptr("RSA_2048"), KeyUsage: ptr(UsageSignVerify)})
+	hmac := mk(&kmsapi.CreateKeyRequest{KeySpec: ptr("HMAC_256"), KeyUsage: ptr(UsageMac)})
+	ext := mk(&kmsapi.CreateKeyRequest{Origin: ptr(OriginExternal)})
+	disabled := mk(&kmsapi.CreateKeyRequest{})
+	if _, err := s.DisableKey(ctx, caller(), &kmsapi.DisableKeyRequest{KeyId: &disabled.KeyId}); err != nil {
 		t.Fatal(err)
 	}
-	pending := mk(&CreateKeyInput{})
+	pending := mk(&kmsapi.CreateKeyRequest{})
 	k, err := st.Key(ctx, store.KeyRef{Account: caller().Account, Region: caller().Region, ID: pending.KeyId})
 	if err != nil {
 		t.Fatal(err)
@@ -412,23 +413,23 @@ func TestRotationKeyRules(t *testing.T) {
 
 	ops := map[string]func(id string) error{
 		opEnableKeyRotation: func(id string) error {
-			_, err := s.EnableKeyRotation(ctx, caller(), &EnableKeyRotationInput{KeyId: &id})
+			_, err := s.EnableKeyRotation(ctx, caller(), &kmsapi.EnableKeyRotationRequest{KeyId: &id})
 			return err
 		},
 		opDisableKeyRotation: func(id string) error {
-			_, err := s.DisableKeyRotation(ctx, caller(), &KeyIdInput{KeyId: &id})
+			_, err := s.DisableKeyRotation(ctx, caller(), &kmsapi.DisableKeyRotationRequest{KeyId: &id})
 			return err
 		},
 		opGetKeyRotationStatus: func(id string) error {
-			_, err := s.GetKeyRotationStatus(ctx, caller(), &KeyIdInput{KeyId: &id})
+			_, err := s.GetKeyRotationStatus(ctx, caller(), &kmsapi.GetKeyRotationStatusRequest{KeyId: &id})
 			return err
 		},
 		opRotateKeyOnDemand: func(id string) error {
-			_, err := s.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &id})
+			_, err := s.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &id})
 			return err
 		},
 		opListKeyRotations: func(id string) error {
-			_, err := s.ListKeyRotations(ctx, caller(), &ListKeyRotationsInput{KeyId: &id})
+			_, err := s.ListKeyRotations(ctx, caller(), &kmsapi.ListKeyRotationsRequest{KeyId: &id})
 			return err
 		},
 	}
@@ -480,7 +481,7 @@ func TestRotationKeyRules(t *testing.T) {
 	}
 	// Aliases are not key references for these operations.
 	alias := "alias/rot"
-	if _, err := s.CreateAlias(ctx, caller(), &AliasInput{AliasName: &alias, TargetKeyId: &disabled.KeyId}); err != nil {
+	if _, err := s.CreateAlias(ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: &alias, TargetKeyId: &disabled.KeyId}); err != nil {
 		t.Fatal(err)
 	}
 	for op, f := range ops {
@@ -502,23 +503,23 @@ func TestRotationAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := createSymmetric(t, a.svc)
-	if _, err := b.svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("warm")}); err != nil {
+	if _, err := b.svc.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("warm")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.svc.RotateKeyOnDemand(ctx, caller(), &KeyIdInput{KeyId: &md.KeyId}); err != nil {
+	if _, err := a.svc.RotateKeyOnDemand(ctx, caller(), &kmsapi.RotateKeyOnDemandRequest{KeyId: &md.KeyId}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("new")})
+	out, err := a.svc.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("new")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, err := b.svc.Decrypt(ctx, caller(), &DecryptInput{CiphertextBlob: out.CiphertextBlob}); err != nil || string(d.Plaintext) != "new" {
+	if d, err := b.svc.Decrypt(ctx, caller(), &kmsapi.DecryptRequest{CiphertextBlob: out.CiphertextBlob}); err != nil || string(d.Plaintext) != "new" {
 		t.Fatalf("Decrypt on node b of a blob of the new material = %v, %v", d, err)
 	}
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	out, err = b.svc.Encrypt(ctx, caller(), &EncryptInput{KeyId: &md.KeyId, Plaintext: []byte("b")})
+	out, err = b.svc.Encrypt(ctx, caller(), &kmsapi.EncryptRequest{KeyId: &md.KeyId, Plaintext: []byte("b")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/trentkms/trent/internal/keyring"
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 	"github.com/trentkms/trent/internal/store/sqlite"
 	"github.com/trentkms/trent/internal/store/sqlstore"
@@ -73,19 +74,19 @@ func TestWatcherInvalidates(t *testing.T) {
 	if _, err := w.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	out, err := a.svc.CreateKey(ctx, caller(), &CreateKeyInput{})
+	out, err := a.svc.CreateKey(ctx, caller(), &kmsapi.CreateKeyRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	keyID := out.KeyMetadata.KeyId
-	if _, err := a.svc.CreateAlias(ctx, caller(), &AliasInput{AliasName: ptr("alias/w"), TargetKeyId: &keyID}); err != nil {
+	if _, err := a.svc.CreateAlias(ctx, caller(), &kmsapi.CreateAliasRequest{AliasName: ptr("alias/w"), TargetKeyId: &keyID}); err != nil {
 		t.Fatal(err)
 	}
-	enc := &EncryptInput{KeyId: ptr("alias/w"), Plaintext: []byte("x")}
+	enc := &kmsapi.EncryptRequest{KeyId: ptr("alias/w"), Plaintext: []byte("x")}
 	if _, err := b.svc.Encrypt(ctx, caller(), enc); err != nil {
 		t.Fatalf("Encrypt on node b: %v", err)
 	}
-	if _, err := a.svc.DisableKey(ctx, caller(), &KeyIdInput{KeyId: &keyID}); err != nil {
+	if _, err := a.svc.DisableKey(ctx, caller(), &kmsapi.DisableKeyRequest{KeyId: &keyID}); err != nil {
 		t.Fatal(err)
 	}
 	// Node a honours its own change at once.
@@ -104,7 +105,7 @@ func TestWatcherInvalidates(t *testing.T) {
 		t.Fatalf("Encrypt on node b after polling: got %v, want Disabled", err)
 	}
 	// Alias changes propagate the same way.
-	if _, err := a.svc.DeleteAlias(ctx, caller(), &DeleteAliasInput{AliasName: ptr("alias/w")}); err != nil {
+	if _, err := a.svc.DeleteAlias(ctx, caller(), &kmsapi.DeleteAliasRequest{AliasName: ptr("alias/w")}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := w.Poll(ctx); err != nil {
@@ -117,4 +118,15 @@ func TestWatcherInvalidates(t *testing.T) {
 	if n, err := w.Poll(ctx); err != nil || n != 0 {
 		t.Fatalf("second Poll: %d, %v; want 0", n, err)
 	}
+}
+
+// callOp runs the KMS operation name as internal/api does, through Call,
+// which checks the request against the model first.
+func callOp(t testing.TB, s *Service, c *Caller, name string, in kmsapi.Input) (kmsapi.Output, error) {
+	t.Helper()
+	op := Lookup(APIKMS, name)
+	if op == nil {
+		t.Fatalf("no operation %s", name)
+	}
+	return s.Call(t.Context(), c, op, in)
 }

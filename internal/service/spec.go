@@ -21,19 +21,6 @@ const (
 	StatePendingImport   = "PendingImport"
 )
 
-// KeySpecs lists every KeySpec in the order of the SDK's enum.
-var KeySpecs = []string{
-	"RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
-	"SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2", "ML_DSA_44", "ML_DSA_65",
-	"ML_DSA_87", "ECC_NIST_EDWARDS25519", "ML_KEM_512", "ML_KEM_768", "ML_KEM_1024",
-}
-
-// KeyUsages lists every KeyUsageType.
-var KeyUsages = []string{UsageSignVerify, UsageEncryptDecrypt, UsageMac, UsageKeyAgreement, UsageEncapsulate}
-
-// Origins lists every OriginType.
-var Origins = []string{OriginAWSKMS, OriginExternal, "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE"}
-
 // specInfo is what a KeySpec allows.
 type specInfo struct {
 	usages []string // allowed KeyUsage values; the first is the default, if any

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/trentkms/trent/internal/kmsapi"
 	"github.com/trentkms/trent/internal/store"
 )
 
@@ -14,7 +15,7 @@ func reservedTagKey(k string) bool {
 
 // checkNewTags merges add into existing (a tag key already present takes
 // the new value) and applies AWS's tag rules.
-func checkNewTags(existing []store.Tag, add []Tag) ([]store.Tag, error) {
+func checkNewTags(existing []store.Tag, add []kmsapi.Tag) ([]store.Tag, error) {
 	seen := make(map[string]bool, len(add))
 	for _, t := range add {
 		if reservedTagKey(*t.TagKey) {
@@ -46,14 +47,7 @@ func checkNewTags(existing []store.Tag, add []Tag) ([]store.Tag, error) {
 }
 
 // TagResource adds or overwrites tags on a key.
-func (s *Service) TagResource(ctx context.Context, c *Caller, in *TagResourceInput) (*Empty, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.required(in.Tags != nil, "tags")
-	tagFields(&v, in.Tags)
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) TagResource(ctx context.Context, c *Caller, in *kmsapi.TagResourceRequest) (*kmsapi.Empty, error) {
 	_, err := s.updateKey(ctx, c, "TagResource", *in.KeyId, refKeyOnly, func(k *store.Key) (bool, error) {
 		if k.State == StatePendingDeletion {
 			return false, stateError(k)
@@ -68,20 +62,11 @@ func (s *Service) TagResource(ctx context.Context, c *Caller, in *TagResourceInp
 	if err != nil {
 		return nil, err
 	}
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // UntagResource removes tags from a key; unknown tag keys are ignored.
-func (s *Service) UntagResource(ctx context.Context, c *Caller, in *UntagResourceInput) (*Empty, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	v.required(in.TagKeys != nil, "tagKeys")
-	for i := range in.TagKeys {
-		v.str(&in.TagKeys[i], "tagKeys."+strconv.Itoa(i+1)+".member", 1, 128)
-	}
-	if err := v.err(); err != nil {
-		return nil, err
-	}
+func (s *Service) UntagResource(ctx context.Context, c *Caller, in *kmsapi.UntagResourceRequest) (*kmsapi.Empty, error) {
 	for _, tk := range in.TagKeys {
 		if reservedTagKey(tk) {
 			return nil, errorf(KindTag, "Tags beginning with aws: are reserved")
@@ -113,17 +98,13 @@ func (s *Service) UntagResource(ctx context.Context, c *Caller, in *UntagResourc
 	if err != nil {
 		return nil, err
 	}
-	return &Empty{}, nil
+	return &kmsapi.Empty{}, nil
 }
 
 // ListResourceTags lists a key's tags. The marker is the offset of the next
 // tag, as an opaque decimal string.
-func (s *Service) ListResourceTags(ctx context.Context, c *Caller, in *ListInput) (*ListResourceTagsOutput, error) {
-	var v validation
-	keyIDField(&v, in.KeyId, "keyId")
-	limitField(&v, in.Limit, 50)
-	markerField(&v, in.Marker)
-	if err := v.err(); err != nil {
+func (s *Service) ListResourceTags(ctx context.Context, c *Caller, in *kmsapi.ListResourceTagsRequest) (*kmsapi.ListResourceTagsResponse, error) {
+	if err := checkLimit(in.Limit, 50); err != nil {
 		return nil, err
 	}
 	limit := 50
@@ -142,13 +123,13 @@ func (s *Service) ListResourceTags(ctx context.Context, c *Caller, in *ListInput
 	if err != nil {
 		return nil, err
 	}
-	out := &ListResourceTagsOutput{Tags: []Tag{}}
+	out := &kmsapi.ListResourceTagsResponse{Tags: []kmsapi.Tag{}}
 	if start > len(k.Tags) {
 		return nil, errorf(KindInvalidMarker, "Invalid marker: %s", *in.Marker)
 	}
 	end := min(start+limit, len(k.Tags))
 	for _, t := range k.Tags[start:end] {
-		out.Tags = append(out.Tags, Tag{TagKey: &t.Key, TagValue: &t.Value})
+		out.Tags = append(out.Tags, kmsapi.Tag{TagKey: &t.Key, TagValue: &t.Value})
 	}
 	if end < len(k.Tags) {
 		out.Truncated = true

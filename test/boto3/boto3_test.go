@@ -8,8 +8,8 @@
 // Python is Debian's (/usr/bin/python3 with python3-boto3, or
 // TRENT_PYTHON3): the python3 first on PATH on the project's machines is
 // another installation. It runs in a clean environment with AWS_DATA_PATH
-// pointing at ../shared/aws-data beside the repository. When boto3 or the
-// model is missing the tests skip, or fail when TRENT_REQUIRE_ALL=1.
+// pointing at the repository's internal/kmsmodel/awsdata. When boto3 is
+// missing the tests skip, or fail when TRENT_REQUIRE_ALL=1.
 package boto3_test
 
 import (

@@ -5,9 +5,9 @@
 //
 // The CLI is Debian's awscli (/usr/bin/aws, or TRENT_AWS_CLI): the `aws`
 // first on PATH on the project's machines is another installation. It runs
-// in a clean environment with AWS_DATA_PATH pointing at ../shared/aws-data
-// (the current botocore KMS model) beside the repository. When the CLI or
-// the model is missing the tests skip, or fail when TRENT_REQUIRE_ALL=1.
+// in a clean environment with AWS_DATA_PATH pointing at the repository's
+// internal/kmsmodel/awsdata (the KMS model Trent serves). When the CLI is
+// missing the tests skip, or fail when TRENT_REQUIRE_ALL=1.
 package cli_test
 
 import (

@@ -13,9 +13,9 @@ import (
 
 // TestStrictMembers sends, signed, bodies whose blob, map or list members
 // AWS's JSON protocol refuses although encoding/json would take them, to
-// operations decoded by each of Trent's two decoders (Encrypt, Decrypt and
-// GenerateDataKey by awsjson; CreateKey, GenerateDataKeyPair and
-// DeriveSharedSecret by encoding/json). Each is a SerializationException
+// operations of every kind (Encrypt, Decrypt and GenerateDataKey;
+// CreateKey, GenerateDataKeyPair and DeriveSharedSecret, which an earlier
+// release decoded with encoding/json). Each is a SerializationException
 // naming the member, and changes nothing.
 func TestStrictMembers(t *testing.T) {
 	each(t, harness.Options{}, func(t *testing.T, e *env) {

@@ -40,14 +40,15 @@ func RepoRoot() (string, error) {
 }
 
 // AWSDataPath returns the directory to give the AWS CLI and boto3 as
-// AWS_DATA_PATH: ../shared/aws-data beside the repository, which holds the
-// current botocore KMS model (Debian's clients are older).
+// AWS_DATA_PATH: the repository's internal/kmsmodel/awsdata, which holds
+// the KMS model Trent serves (Debian's clients are older; see
+// internal/kmsmodel/README.md).
 func AWSDataPath() (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	dp := filepath.Clean(filepath.Join(root, "..", "shared", "aws-data"))
+	dp := filepath.Join(root, "internal", "kmsmodel", "awsdata")
 	if _, err := os.Stat(filepath.Join(dp, "kms", "2014-11-01", "service-2.json")); err != nil {
 		return "", fmt.Errorf("AWS_DATA_PATH %s holds no kms/2014-11-01/service-2.json: %v", dp, err)
 	}
